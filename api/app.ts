@@ -1,0 +1,78 @@
+// The HTTP API: a thin layer that authenticates, validates, starts workflows and serves
+// results. Cross-cutting concerns are middleware; resources are sub-apps in api/routes/.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { ApiDeps, AppEnv } from './deps.ts';
+import { apiKeyAuth, requestId } from './middleware.ts';
+import { ProblemError, problemResponse } from './problem.ts';
+import { clientRoutes } from './routes/clients.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { healthRoutes } from './routes/health.ts';
+import { policyRoutes } from './routes/policies.ts';
+import { syncRoutes } from './routes/syncs.ts';
+
+export function createApp(deps: ApiDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    // Validation failures are problem documents listing every failing field.
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const errors = result.error.issues.map((i) => ({
+          field: i.path.join('.') || null,
+          message: i.message,
+        }));
+        return problemResponse(c, 'validation', `${errors.length} field(s) failed validation`, { errors });
+      }
+    },
+  });
+
+  app.use('*', requestId);
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    const started = performance.now();
+    await next();
+    deps.logger.debug(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        tenantId: c.get('tenantId'),
+      },
+      'request',
+    );
+  });
+  app.use('/v1/*', apiKeyAuth);
+
+  app.route('/', healthRoutes);
+  app.route('/', connectionRoutes);
+  app.route('/', syncRoutes);
+  app.route('/', policyRoutes);
+  app.route('/', clientRoutes);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Commission Hub API',
+      version: '1.0.0',
+      description: 'Commission intelligence for insurance agencies.',
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'chk_live_… API key',
+  });
+
+  app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError((err, c) => {
+    if (err instanceof ProblemError) return problemResponse(c, err.problem, err.detail, err.extra);
+    if (err instanceof HTTPException && err.status === 400)
+      return problemResponse(c, 'validation', err.message);
+    deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    return problemResponse(c, 'internal', 'Something went wrong; the request id identifies it in the logs.', {
+      request_id: c.get('requestId'),
+    });
+  });
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { Client } from '@temporalio/client';
+import type { Orm } from '../db/orm.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Keyring } from '../runtime/secret-box.ts';
+
+export interface ApiDeps {
+  pool: Pool;
+  orm: Orm;
+  temporal: Client;
+  keyring: Keyring;
+  logger: Logger;
+  taskQueue: string;
+  temporalUiUrl?: string;
+  namespace: string;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: ApiDeps;
+    requestId: string;
+    tenantId: string;
+    scopes: string[];
+    apiKeyId: string;
+  };
+};

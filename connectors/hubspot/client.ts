@@ -1,0 +1,16 @@
+// @hubspot/api-client pointed at the account's API root. Its retry and limiter settings are
+// process-global inside the library, so it is told never to retry: pacing and retries belong
+// to the hub (connectors/kit/throttle.ts and Temporal's retry policy), per connection.
+import { Client } from '@hubspot/api-client';
+import type { ConnectionContext } from '../types.ts';
+
+export function hubspotClient(ctx: ConnectionContext): Client {
+  const accessToken = ctx.credentials.accessToken;
+  if (typeof accessToken !== 'string' || !accessToken)
+    throw new Error('HubSpot connection has no access token');
+  return new Client({
+    accessToken,
+    basePath: ctx.baseUrl.replace(/\/$/, ''),
+    numberOfApiCallRetries: 1,
+  });
+}

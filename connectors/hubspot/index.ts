@@ -1,0 +1,27 @@
+import { throttleFor } from '../kit/throttle.ts';
+import type { Connector } from '../types.ts';
+import { hubspotClient } from './client.ts';
+import { hubspotDefinition } from './definition.ts';
+import { classifyHubSpotError } from './errors.ts';
+import { HubSpotReader } from './streams.ts';
+import { hubspotUpsert } from './writes.ts';
+
+export const hubspotConnector: Connector = {
+  definition: hubspotDefinition,
+  open(ctx) {
+    const client = hubspotClient(ctx);
+    const throttle = throttleFor(`hubspot:${ctx.connectionId}`, hubspotDefinition.rateBudget);
+    // Search has its own, tighter limit: five requests per second per account.
+    const search = throttleFor(`hubspot-search:${ctx.connectionId}`, {
+      requests: 4,
+      windowMs: 1_000,
+      concurrency: 1,
+    });
+    const reader = new HubSpotReader(client, { api: throttle, search }, ctx.fields);
+    return {
+      read: (req) => reader.read(req),
+      upsert: (stream, idField, records) => hubspotUpsert(client, throttle, stream, idField, records),
+    };
+  },
+  classifyError: classifyHubSpotError,
+};

@@ -1,0 +1,555 @@
+// HubSpot's CRM v3 API as the sandbox serves it: objects (list, read, search, create, update,
+// archive, batch), owners and v4 association reads, with HubSpot's auth errors, rate-limit
+// headers and 429 bodies (the shapes @hubspot/api-client inspects), under both the numbered
+// /crm/v3 paths and the date-versioned /crm/objects/2026-03 paths HubSpot is moving to.
+import { type Context, Hono } from 'hono';
+import { sleep } from '../../kit/sandbox/chaos.ts';
+import {
+  type HsObjectType,
+  type HsRecord,
+  type HubSpotPortal,
+  lastModifiedProperty,
+  objectTypeAliases,
+} from './portal.ts';
+import type { HubSpotSandbox } from './sandbox.ts';
+
+type Env = { Variables: { portal: HubSpotPortal } };
+
+const DAILY_LIMIT = 500_000;
+const datetimeProps = new Set(['createdate', 'hs_lastmodifieddate', 'lastmodifieddate', 'closedate']);
+
+function errorBody(portal: HubSpotPortal | undefined, category: string, message: string, extra: object = {}) {
+  return {
+    status: 'error',
+    message,
+    correlationId: portal?.correlationId() ?? crypto.randomUUID(),
+    category,
+    ...extra,
+  };
+}
+
+function limitHeaders(c: Context, portal: HubSpotPortal, remaining: number) {
+  c.header('X-HubSpot-RateLimit-Daily', String(DAILY_LIMIT));
+  c.header('X-HubSpot-RateLimit-Daily-Remaining', String(Math.max(0, DAILY_LIMIT - portal.requestCount)));
+  c.header('X-HubSpot-RateLimit-Interval-Milliseconds', String(portal.window.windowMs));
+  c.header('X-HubSpot-RateLimit-Max', String(portal.window.max));
+  c.header('X-HubSpot-RateLimit-Remaining', String(remaining));
+}
+
+function resolveType(c: Context): HsObjectType | undefined {
+  return objectTypeAliases[c.req.param('type') ?? ''];
+}
+
+function splitList(value: string | string[] | undefined): string[] {
+  if (!value) return [];
+  const parts = Array.isArray(value) ? value : [value];
+  return parts
+    .flatMap((p) => p.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+const defaultProps: Record<HsObjectType, string[]> = {
+  companies: ['name', 'domain', 'createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  contacts: ['firstname', 'lastname', 'email', 'createdate', 'lastmodifieddate', 'hs_object_id'],
+  deals: [
+    'dealname',
+    'amount',
+    'closedate',
+    'pipeline',
+    'dealstage',
+    'createdate',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+  ],
+};
+
+export function serialize(
+  type: HsObjectType,
+  record: HsRecord,
+  properties: string[],
+  associations: string[] = [],
+): Record<string, unknown> {
+  const wanted = properties.length
+    ? [...new Set([...properties, 'createdate', lastModifiedProperty[type], 'hs_object_id'])]
+    : defaultProps[type];
+  const props: Record<string, string | null> = {};
+  for (const name of wanted)
+    if (name in record.properties || properties.includes(name)) props[name] = record.properties[name] ?? null;
+  const out: Record<string, unknown> = {
+    id: record.id,
+    properties: props,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    archived: record.archived,
+  };
+  if (record.archivedAt) out.archivedAt = record.archivedAt;
+  const assoc: Record<string, unknown> = {};
+  for (const a of associations) {
+    const toType = objectTypeAliases[a];
+    if (!toType) continue;
+    const ids = [...record.associations[toType]];
+    if (ids.length) {
+      assoc[toType] = {
+        results: ids.map((id) => ({ id, type: `${type.slice(0, -1)}_to_${toType.slice(0, -1)}` })),
+      };
+    }
+  }
+  if (Object.keys(assoc).length) out.associations = assoc;
+  return out;
+}
+
+function compare(property: string, left: string | null | undefined, right: unknown): number | null {
+  if (left === null || left === undefined) return null;
+  if (datetimeProps.has(property)) {
+    const l = Date.parse(left);
+    const rv =
+      typeof right === 'number' || /^\d+$/.test(String(right)) ? Number(right) : Date.parse(String(right));
+    return l - rv;
+  }
+  const ln = Number(left);
+  const rn = Number(right);
+  if (left !== '' && !Number.isNaN(ln) && !Number.isNaN(rn)) return ln - rn;
+  return left.localeCompare(String(right));
+}
+
+interface Filter {
+  propertyName: string;
+  operator: string;
+  value?: unknown;
+  highValue?: unknown;
+  values?: unknown[];
+}
+
+function matches(record: HsRecord, filter: Filter): boolean {
+  const v = record.properties[filter.propertyName];
+  switch (filter.operator) {
+    case 'HAS_PROPERTY':
+      return v !== null && v !== undefined && v !== '';
+    case 'NOT_HAS_PROPERTY':
+      return v === null || v === undefined || v === '';
+    case 'EQ':
+      return compare(filter.propertyName, v, filter.value) === 0;
+    case 'NEQ':
+      return compare(filter.propertyName, v, filter.value) !== 0;
+    case 'IN':
+      return (filter.values ?? []).some((x) => compare(filter.propertyName, v, x) === 0);
+    case 'NOT_IN':
+      return !(filter.values ?? []).some((x) => compare(filter.propertyName, v, x) === 0);
+    case 'GT':
+    case 'GTE':
+    case 'LT':
+    case 'LTE': {
+      const d = compare(filter.propertyName, v, filter.value);
+      if (d === null) return false;
+      return filter.operator === 'GT'
+        ? d > 0
+        : filter.operator === 'GTE'
+          ? d >= 0
+          : filter.operator === 'LT'
+            ? d < 0
+            : d <= 0;
+    }
+    case 'BETWEEN': {
+      const lo = compare(filter.propertyName, v, filter.value);
+      const hi = compare(filter.propertyName, v, filter.highValue);
+      return lo !== null && hi !== null && lo >= 0 && hi <= 0;
+    }
+    case 'CONTAINS_TOKEN':
+      return (
+        typeof v === 'string' &&
+        v.toLowerCase().includes(String(filter.value).replace(/\*/g, '').toLowerCase())
+      );
+    default:
+      throw new Error(`unsupported operator ${filter.operator}`);
+  }
+}
+
+/** Records of a type in id order, starting at the id in `after`. */
+function* fromCursor(records: Map<string, HsRecord>, after: string | undefined): Generator<HsRecord> {
+  const start = after ? Number(after) : 0;
+  for (const r of records.values()) if (Number(r.id) >= start) yield r;
+}
+
+export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
+  const app = new Hono<Env>();
+
+  // Auth, chaos and rate limits, in the order HubSpot applies them.
+  app.use('*', async (c, next) => {
+    const auth = c.req.header('authorization') ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    const portal = sandbox.portalForToken(token);
+    if (!portal) {
+      return c.json(
+        errorBody(
+          undefined,
+          'INVALID_AUTHENTICATION',
+          'Authentication credentials not found. This API supports OAuth 2.0 authentication.',
+        ),
+        401,
+      );
+    }
+    const expiry = portal.tokens.get(token);
+    if (expiry && expiry < Date.now()) {
+      return c.json(
+        errorBody(portal, 'EXPIRED_AUTHENTICATION', 'The OAuth token used to make this call expired.', {
+          context: { expiredAt: [new Date(expiry).toISOString()] },
+        }),
+        401,
+      );
+    }
+    c.set('portal', portal);
+    const chaos = portal.chaos;
+    if (chaos.latencyMs) await sleep(chaos.latencyMs);
+    portal.requestCount++;
+    if (
+      chaos.failAfterRequests === 0 ||
+      (chaos.serverErrorRate && portal.dice.roll() < chaos.serverErrorRate)
+    ) {
+      return c.json(errorBody(portal, 'INTERNAL_ERROR', 'internal error'), 502);
+    }
+    if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
+    portal.window.max = chaos.requestsPerWindow || 190;
+    const slot = portal.window.take();
+    const injected = chaos.rateLimitRate > 0 && portal.dice.roll() < chaos.rateLimitRate;
+    limitHeaders(c, portal, slot.remaining);
+    if (!slot.allowed || injected) {
+      return c.json(
+        {
+          status: 'error',
+          message: 'You have reached your ten_secondly_rolling limit.',
+          errorType: 'RATE_LIMIT',
+          correlationId: portal.correlationId(),
+          policyName: 'TEN_SECONDLY_ROLLING',
+          groupName: `publicapi:private-app:${portal.portalId}`,
+        },
+        429,
+      );
+    }
+    await next();
+  });
+
+  const objectsBase = ['/crm/v3/objects', '/crm/objects/2026-03'];
+
+  for (const base of objectsBase) {
+    app.get(`${base}/:type`, (c) => {
+      const type = resolveType(c);
+      const portal = c.get('portal');
+      if (!type)
+        return c.json(
+          errorBody(portal, 'OBJECT_NOT_FOUND', `Unable to infer object type from: ${c.req.param('type')}`),
+          400,
+        );
+      const limit = Math.min(Number(c.req.query('limit') ?? 10), 100);
+      if (!Number.isInteger(limit) || limit < 1)
+        return c.json(errorBody(portal, 'VALIDATION_ERROR', 'limit must be 1..100'), 400);
+      const archived = c.req.query('archived') === 'true';
+      const properties = splitList(c.req.queries('properties'));
+      const associations = splitList(c.req.queries('associations'));
+      const results: Record<string, unknown>[] = [];
+      let nextAfter: string | undefined;
+      for (const record of fromCursor(portal.objects[type], c.req.query('after'))) {
+        if (record.archived !== archived) continue;
+        if (results.length === limit) {
+          nextAfter = record.id;
+          break;
+        }
+        results.push(serialize(type, record, properties, associations));
+      }
+      const body: Record<string, unknown> = { results };
+      if (nextAfter) {
+        const link = new URL(c.req.url);
+        link.searchParams.set('after', nextAfter);
+        body.paging = { next: { after: nextAfter, link: link.toString() } };
+      }
+      return c.json(body);
+    });
+
+    app.get(`${base}/:type/:id`, (c) => {
+      const type = resolveType(c);
+      const portal = c.get('portal');
+      if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
+      const idProperty = c.req.query('idProperty');
+      const wantArchived = c.req.query('archived') === 'true';
+      const id = c.req.param('id');
+      const record = idProperty
+        ? [...portal.objects[type].values()].find((r) => r.properties[idProperty] === id)
+        : portal.objects[type].get(id);
+      if (!record || record.archived !== wantArchived)
+        return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'resource not found'), 404);
+      return c.json(
+        serialize(
+          type,
+          record,
+          splitList(c.req.queries('properties')),
+          splitList(c.req.queries('associations')),
+        ),
+      );
+    });
+
+    app.post(`${base}/:type/search`, async (c) => {
+      const type = resolveType(c);
+      const portal = c.get('portal');
+      if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
+      if (!portal.searchWindow.take().allowed) {
+        return c.json(
+          {
+            status: 'error',
+            message: 'You have reached your secondly limit.',
+            correlationId: portal.correlationId(),
+            category: 'RATE_LIMITS',
+          },
+          429,
+        );
+      }
+      const body = (await c.req.json().catch(() => null)) as {
+        filterGroups?: { filters?: Filter[] }[];
+        sorts?: (string | { propertyName: string; direction?: string })[];
+        properties?: string[];
+        limit?: number;
+        after?: string | number;
+      } | null;
+      if (!body) return c.json(errorBody(portal, 'VALIDATION_ERROR', 'Invalid input JSON on line 1'), 400);
+      const limit = body.limit ?? 10;
+      if (limit > 200)
+        return c.json(errorBody(portal, 'VALIDATION_ERROR', 'limit must be less than or equal to 200'), 400);
+      const offset = Number(body.after ?? 0);
+      if (offset + limit > 10_000) {
+        return c.json(
+          errorBody(portal, 'VALIDATION_ERROR', 'There was a problem with the request.', {
+            errors: [
+              {
+                message: 'Search results are limited to 10,000 total results for any given query.',
+                code: 'INVALID_SEARCH_PAGINATION',
+              },
+            ],
+          }),
+          400,
+        );
+      }
+      const groups = body.filterGroups ?? [];
+      let hits: HsRecord[];
+      try {
+        hits = [...portal.objects[type].values()].filter(
+          (r) =>
+            !r.archived &&
+            (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matches(r, f)))),
+        );
+      } catch (err) {
+        return c.json(errorBody(portal, 'VALIDATION_ERROR', (err as Error).message), 400);
+      }
+      const sorts = (body.sorts ?? []).map((s) =>
+        typeof s === 'string'
+          ? { propertyName: s.replace(/^-/, ''), direction: s.startsWith('-') ? 'DESCENDING' : 'ASCENDING' }
+          : { propertyName: s.propertyName, direction: s.direction ?? 'ASCENDING' },
+      );
+      hits.sort((a, b) => {
+        for (const s of sorts) {
+          const d =
+            compare(s.propertyName, a.properties[s.propertyName] ?? '', b.properties[s.propertyName] ?? '') ??
+            0;
+          if (d !== 0) return s.direction === 'DESCENDING' ? -d : d;
+        }
+        return Number(a.id) - Number(b.id);
+      });
+      const page = hits.slice(offset, offset + limit);
+      const result: Record<string, unknown> = {
+        total: hits.length,
+        results: page.map((r) => serialize(type, r, body.properties ?? [])),
+      };
+      if (offset + limit < hits.length) result.paging = { next: { after: String(offset + limit) } };
+      return c.json(result);
+    });
+
+    app.post(`${base}/:type`, async (c) => {
+      const type = resolveType(c);
+      const portal = c.get('portal');
+      if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
+      const body = (await c.req.json().catch(() => null)) as {
+        properties?: Record<string, string | null>;
+      } | null;
+      const problem = validateProperties(portal, type, body?.properties);
+      if (problem) return c.json(problem, 400);
+      const record = portal.create(type, stringify(body!.properties!));
+      return c.json(serialize(type, record, Object.keys(body!.properties!)), 201);
+    });
+
+    app.patch(`${base}/:type/:id`, async (c) => {
+      const type = resolveType(c);
+      const portal = c.get('portal');
+      if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
+      const body = (await c.req.json().catch(() => null)) as {
+        properties?: Record<string, string | null>;
+      } | null;
+      const problem = validateProperties(portal, type, body?.properties);
+      if (problem) return c.json(problem, 400);
+      const record = portal.update(type, c.req.param('id'), stringify(body!.properties!));
+      if (!record) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'resource not found'), 404);
+      return c.json(serialize(type, record, Object.keys(body!.properties!)));
+    });
+
+    app.delete(`${base}/:type/:id`, (c) => {
+      const type = resolveType(c);
+      const portal = c.get('portal');
+      if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
+      portal.archive(type, c.req.param('id')); // HubSpot answers 204 even when already archived
+      return c.body(null, 204);
+    });
+
+    app.post(`${base}/:type/batch/:action`, async (c) => batch(c, sandbox));
+  }
+
+  // The client library asks for `/crm/v3/owners/` (trailing slash); HubSpot answers both.
+  app.get('/crm/v3/owners/', (c) => ownersPage(c));
+  app.get('/crm/v3/owners', (c) => ownersPage(c));
+  app.notFound((c) =>
+    c.json(errorBody(undefined, 'OBJECT_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404),
+  );
+
+  app.post('/crm/v4/associations/:from/:to/batch/read', async (c) => {
+    const portal = c.get('portal');
+    const from = objectTypeAliases[c.req.param('from')];
+    const to = objectTypeAliases[c.req.param('to')];
+    if (!from || !to) return c.json(errorBody(portal, 'VALIDATION_ERROR', 'unknown object type'), 400);
+    const body = (await c.req.json().catch(() => null)) as { inputs?: { id: string }[] } | null;
+    const inputs = body?.inputs ?? [];
+    if (inputs.length > 1000)
+      return c.json(errorBody(portal, 'VALIDATION_ERROR', 'at most 1000 inputs'), 400);
+    const startedAt = new Date().toISOString();
+    const results = [];
+    for (const input of inputs) {
+      const record = portal.objects[from].get(String(input.id));
+      if (!record) continue;
+      const ids = [...record.associations[to]];
+      if (!ids.length) continue;
+      results.push({
+        from: { id: record.id },
+        to: ids.map((id) => ({
+          toObjectId: Number(id),
+          associationTypes: [
+            {
+              category: 'HUBSPOT_DEFINED',
+              typeId: from === 'deals' ? (to === 'companies' ? 5 : 3) : 1,
+              label: null,
+            },
+          ],
+        })),
+      });
+    }
+    return c.json({ status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() });
+  });
+
+  return app;
+}
+
+function ownersPage(c: Context<Env>) {
+  const portal = c.get('portal');
+  const limit = Math.min(Number(c.req.query('limit') ?? 100), 500);
+  const after = Number(c.req.query('after') ?? 0);
+  const archived = c.req.query('archived') === 'true';
+  const all = [...portal.owners.values()].filter((o) => o.archived === archived);
+  const page = all.slice(after, after + limit);
+  const body: Record<string, unknown> = { results: page.map((o) => ({ ...o, teams: [] })) };
+  if (after + limit < all.length) body.paging = { next: { after: String(after + limit) } };
+  return c.json(body);
+}
+
+function stringify(props: Record<string, unknown>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(props)) out[k] = v === null || v === undefined ? null : String(v);
+  return out;
+}
+
+function validateProperties(portal: HubSpotPortal, type: HsObjectType, props: unknown) {
+  if (!props || typeof props !== 'object') {
+    return errorBody(portal, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
+  }
+  const unknown = Object.keys(props).filter((k) => !portal.properties[type].has(k));
+  if (unknown.length) {
+    return errorBody(portal, 'VALIDATION_ERROR', `Property values were not valid: ${unknown.join(', ')}`, {
+      errors: unknown.map((name) => ({
+        message: `Property "${name}" does not exist`,
+        code: 'PROPERTY_DOESNT_EXIST',
+        context: { propertyName: [name] },
+      })),
+    });
+  }
+  return null;
+}
+
+type BatchInput = { id?: string; idProperty?: string; properties?: Record<string, unknown> };
+
+async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
+  const portal = c.get('portal');
+  const type = resolveType(c);
+  if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
+  const action = c.req.param('action');
+  const body = (await c.req.json().catch(() => null)) as {
+    inputs?: BatchInput[];
+    properties?: string[];
+    idProperty?: string;
+  } | null;
+  const inputs = body?.inputs ?? [];
+  if (inputs.length > 100)
+    return c.json(errorBody(portal, 'VALIDATION_ERROR', 'Batch size limit is 100'), 400);
+  const startedAt = new Date().toISOString();
+  const results: Record<string, unknown>[] = [];
+  const errors: Record<string, unknown>[] = [];
+  for (const input of inputs) {
+    if (action === 'read') {
+      const id = String(input.id);
+      const record = body?.idProperty
+        ? [...portal.objects[type].values()].find((r) => r.properties[body.idProperty!] === id)
+        : portal.objects[type].get(id);
+      if (record && !record.archived) results.push(serialize(type, record, body?.properties ?? []));
+      else
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message: `Could not get some ${type} objects, they may be deleted or not exist.`,
+          context: { ids: [id] },
+        });
+      continue;
+    }
+    if (action === 'archive') {
+      portal.archive(type, String(input.id));
+      continue;
+    }
+    const problem = validateProperties(portal, type, input.properties);
+    if (problem) {
+      errors.push(problem);
+      continue;
+    }
+    const props = stringify(input.properties!);
+    if (action === 'create') {
+      results.push(serialize(type, portal.create(type, props), Object.keys(props)));
+    } else if (action === 'update') {
+      const record = portal.update(type, String(input.id), props);
+      if (record) results.push(serialize(type, record, Object.keys(props)));
+      else errors.push(errorBody(portal, 'OBJECT_NOT_FOUND', `Object ${input.id} not found`));
+    } else if (action === 'upsert') {
+      const idProperty = input.idProperty ?? 'hs_object_id';
+      const existing = [...portal.objects[type].values()].find(
+        (r) => !r.archived && r.properties[idProperty] === String(input.id),
+      );
+      const written = [...Object.keys(props), idProperty];
+      if (existing) {
+        portal.update(type, existing.id, props);
+        results.push({ ...serialize(type, existing, written), new: false });
+      } else {
+        const created = portal.create(type, { ...props, [idProperty]: String(input.id) });
+        results.push({ ...serialize(type, created, written), new: true });
+      }
+    } else {
+      return c.json(errorBody(portal, 'VALIDATION_ERROR', `unknown batch action ${action}`), 404);
+    }
+  }
+  if (action === 'archive') return c.body(null, 204);
+  const completedAt = new Date().toISOString();
+  if (errors.length)
+    return c.json(
+      { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt },
+      207,
+    );
+  return c.json({ status: 'COMPLETE', results, startedAt, completedAt }, action === 'create' ? 201 : 200);
+}

@@ -1,0 +1,22 @@
+// Every connector and its default mapping. A new vendor is a folder and a line here.
+import type { StreamMappingInput } from '../mappings/engine.ts';
+import { hubspotMappings } from '../mappings/hubspot.ts';
+import { hubspotConnector } from './hubspot/index.ts';
+import type { Connector, ProviderId } from './types.ts';
+
+export interface RegisteredConnector {
+  connector: Connector;
+  mappings: Record<string, StreamMappingInput>;
+  /** Path of this vendor's sandbox under the sandbox server. */
+  sandboxPrefix: string;
+}
+
+export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
+  hubspot: { connector: hubspotConnector, mappings: hubspotMappings, sandboxPrefix: '/hubspot' },
+};
+
+export function registered(provider: string): RegisteredConnector {
+  const entry = registry[provider as ProviderId];
+  if (!entry) throw new Error(`no connector for provider "${provider}"`);
+  return entry;
+}

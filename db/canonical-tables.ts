@@ -1,0 +1,176 @@
+// How each canonical entity's fields map to its table's columns, and how a mapped draft plus
+// its resolved references becomes field values. Used by the page writer to build set-based
+// inserts and updates (unnest of typed arrays) for any entity.
+import type { CanonicalType, Draft } from '../domain/canonical.ts';
+import { normalizeEmail, normalizeName, normalizePolicyNumber } from '../domain/normalize.ts';
+
+export type Cast = 'text' | 'uuid' | 'date' | 'bigint' | 'jsonb' | 'boolean';
+
+export interface ColumnSpec {
+  field: string;
+  column: string;
+  cast: Cast;
+}
+
+export interface CanonicalTable {
+  table: string;
+  columns: ColumnSpec[];
+  /** References that must resolve, or the record is quarantined. */
+  requiredRefs: string[];
+  values(
+    draft: Draft,
+    refs: Record<string, string | null>,
+    ctx: { provider: string; current: Record<string, unknown> | null },
+  ): Record<string, unknown>;
+}
+
+const col = (field: string, cast: Cast = 'text'): ColumnSpec => ({
+  field,
+  column: field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+  cast,
+});
+
+type Loose = Record<string, unknown>;
+
+export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
+  client: {
+    table: 'clients',
+    columns: [
+      col('kind'),
+      col('displayName'),
+      col('nameNormalized'),
+      col('email'),
+      col('phone'),
+      col('address', 'jsonb'),
+    ],
+    requiredRefs: [],
+    values(draft) {
+      const d = draft as Loose;
+      return {
+        kind: d.kind,
+        displayName: d.displayName,
+        nameNormalized: normalizeName(String(d.displayName)),
+        email: d.email ? normalizeEmail(String(d.email)) : null,
+        phone: d.phone ?? null,
+        address: d.address && Object.keys(d.address as object).length ? d.address : null,
+      };
+    },
+  },
+  carrier: {
+    table: 'carriers',
+    columns: [col('kind'), col('name'), col('nameNormalized'), col('naicCode')],
+    requiredRefs: [],
+    values(draft) {
+      const d = draft as Loose;
+      return {
+        kind: d.kind ?? 'carrier',
+        name: d.name,
+        nameNormalized: normalizeName(String(d.name)),
+        naicCode: d.naicCode ?? null,
+      };
+    },
+  },
+  producer: {
+    table: 'producers',
+    columns: [col('kind'), col('name'), col('email'), col('codes', 'jsonb'), col('active', 'boolean')],
+    requiredRefs: [],
+    values(draft, _refs, { provider, current }) {
+      const d = draft as Loose;
+      const codes = { ...((current?.codes as Record<string, string>) ?? {}) };
+      if (d.code) codes[provider] = String(d.code);
+      return {
+        kind: d.kind ?? 'producer',
+        name: d.name,
+        email: d.email ?? null,
+        codes,
+        active: d.active ?? true,
+      };
+    },
+  },
+  policy: {
+    table: 'policies',
+    columns: [
+      col('clientId', 'uuid'),
+      col('carrierId', 'uuid'),
+      col('producerId', 'uuid'),
+      col('policyNumber'),
+      col('policyNumberNormalized'),
+      col('lineOfBusiness'),
+      col('businessType'),
+      col('state'),
+      col('effectiveDate', 'date'),
+      col('expirationDate', 'date'),
+      col('originalInceptionDate', 'date'),
+      col('priorPolicyNumber'),
+      col('billMode'),
+      col('status'),
+      col('termPremiumCents', 'bigint'),
+      col('currency'),
+    ],
+    requiredRefs: [],
+    values(draft, refs) {
+      const d = draft as Loose;
+      return {
+        clientId: refs.clientId ?? null,
+        carrierId: refs.carrierId ?? null,
+        producerId: refs.producerId ?? null,
+        policyNumber: d.policyNumber,
+        policyNumberNormalized: normalizePolicyNumber(String(d.policyNumber)),
+        lineOfBusiness: d.lineOfBusiness ?? null,
+        businessType: d.businessType ?? null,
+        state: d.state ?? null,
+        effectiveDate: d.effectiveDate ?? null,
+        expirationDate: d.expirationDate ?? null,
+        originalInceptionDate: d.originalInceptionDate ?? null,
+        priorPolicyNumber: d.priorPolicyNumber ?? null,
+        billMode: d.billMode ?? null,
+        status: d.status ?? 'active',
+        termPremiumCents: d.termPremiumCents ?? null,
+        currency: d.currency ?? 'USD',
+      };
+    },
+  },
+  policy_transaction: {
+    table: 'policy_transactions',
+    columns: [
+      col('policyId', 'uuid'),
+      col('type'),
+      col('effectiveDate', 'date'),
+      col('accountingPeriod'),
+      col('premiumDeltaCents', 'bigint'),
+      col('taxesFeesCents', 'bigint'),
+      col('cancelMethod'),
+    ],
+    requiredRefs: ['policyId'],
+    values(draft, refs) {
+      const d = draft as Loose;
+      return {
+        policyId: refs.policyId ?? null,
+        type: d.type,
+        effectiveDate: d.effectiveDate,
+        accountingPeriod: d.accountingPeriod ?? String(d.effectiveDate).slice(0, 7),
+        premiumDeltaCents: d.premiumDeltaCents ?? 0,
+        taxesFeesCents: d.taxesFeesCents ?? 0,
+        cancelMethod: d.cancelMethod ?? null,
+      };
+    },
+  },
+};
+
+export function fieldsOf(type: CanonicalType): string[] {
+  return canonicalTables[type].columns.map((c) => c.field);
+}
+
+/** A database row (snake_case columns) read back as field values for merging. */
+export function rowToFields(type: CanonicalType, row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of canonicalTables[type].columns) out[c.field] = row[c.column] ?? null;
+  return out;
+}
+
+/** A field value as a parameter for `unnest($n::<cast>[])`. */
+export function toParam(value: unknown, cast: Cast): unknown {
+  if (value === null || value === undefined) return null;
+  if (cast === 'jsonb') return JSON.stringify(value);
+  return value;
+}

@@ -1,0 +1,112 @@
+// The canonical model as it arrives from a mapping: drafts validated with zod before they
+// touch the database. The same names as the database columns and the API fields.
+import { z } from 'zod';
+
+export const canonicalTypes = ['client', 'carrier', 'producer', 'policy', 'policy_transaction'] as const;
+export type CanonicalType = (typeof canonicalTypes)[number];
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine(
+    (s) =>
+      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    {
+      message: 'not a calendar date',
+    },
+  );
+
+const cents = z.number().int('amounts are integer cents').refine(Number.isSafeInteger, 'amount out of range');
+const optionalText = z.string().trim().min(1).nullable().optional();
+
+export const addressSchema = z.object({
+  line1: optionalText,
+  line2: optionalText,
+  city: optionalText,
+  state: optionalText,
+  postalCode: optionalText,
+  country: optionalText,
+});
+
+export const clientDraft = z.object({
+  kind: z.enum(['person', 'business']),
+  displayName: z.string().trim().min(1, 'a client needs a name'),
+  email: z.email().nullable().optional(),
+  phone: optionalText,
+  address: addressSchema.nullable().optional(),
+});
+
+export const carrierDraft = z.object({
+  kind: z.enum(['carrier', 'mga', 'wholesaler']).default('carrier'),
+  name: z.string().trim().min(1, 'a carrier needs a name'),
+  naicCode: z
+    .string()
+    .regex(/^\d{5}$/, 'NAIC codes have five digits')
+    .nullable()
+    .optional(),
+});
+
+export const producerDraft = z.object({
+  kind: z.enum(['producer', 'broker_external', 'house', 'csr']).default('producer'),
+  name: z.string().trim().min(1, 'a producer needs a name'),
+  email: z.email().nullable().optional(),
+  code: optionalText,
+  active: z.boolean().default(true),
+});
+
+export const policyStatus = z.enum(['prospective', 'active', 'cancelled', 'expired', 'replaced', 'lost']);
+
+export const policyDraft = z
+  .object({
+    policyNumber: z.string().trim().min(1, 'a policy needs a policy number'),
+    lineOfBusiness: optionalText,
+    businessType: z.enum(['personal', 'commercial', 'benefits', 'life_health']).nullable().optional(),
+    state: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'states are two-letter codes')
+      .nullable()
+      .optional(),
+    effectiveDate: isoDate.nullable().optional(),
+    expirationDate: isoDate.nullable().optional(),
+    originalInceptionDate: isoDate.nullable().optional(),
+    priorPolicyNumber: optionalText,
+    billMode: z.enum(['agency', 'direct']).nullable().optional(),
+    status: policyStatus.default('active'),
+    termPremiumCents: cents.nullable().optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .default('USD'),
+  })
+  .refine((p) => !p.effectiveDate || !p.expirationDate || p.expirationDate >= p.effectiveDate, {
+    message: 'expiration date is before the effective date',
+    path: ['expirationDate'],
+  });
+
+export const transactionDraft = z.object({
+  type: z.enum(['NEW', 'RWL', 'END', 'CAN', 'REI', 'AUD', 'PMT', 'ADJ', 'REWRITE', 'BOR']),
+  effectiveDate: isoDate,
+  accountingPeriod: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .nullable()
+    .optional(),
+  premiumDeltaCents: cents.default(0),
+  taxesFeesCents: cents.default(0),
+  cancelMethod: z.enum(['flat', 'pro_rata', 'short_rate']).nullable().optional(),
+});
+
+export const draftSchemas = {
+  client: clientDraft,
+  carrier: carrierDraft,
+  producer: producerDraft,
+  policy: policyDraft,
+  policy_transaction: transactionDraft,
+} as const satisfies Record<CanonicalType, z.ZodType>;
+
+export type ClientDraft = z.infer<typeof clientDraft>;
+export type CarrierDraft = z.infer<typeof carrierDraft>;
+export type ProducerDraft = z.infer<typeof producerDraft>;
+export type PolicyDraft = z.infer<typeof policyDraft>;
+export type TransactionDraft = z.infer<typeof transactionDraft>;
+export type Draft = ClientDraft | CarrierDraft | ProducerDraft | PolicyDraft | TransactionDraft;

@@ -1,0 +1,43 @@
+// An API process: the Hono app on PORT. Stateless; run as many as needed.
+import { serve } from '@hono/node-server';
+import { createApp } from '../api/app.ts';
+import { createOrm } from '../db/orm.ts';
+import { createPool } from '../db/pool.ts';
+import { config, dataDir } from './config.ts';
+import { createLogger } from './logger.ts';
+import { keyringFromEnv } from './secret-box.ts';
+import { mainTaskQueue } from './task-queues.ts';
+import { connectTemporalClient } from './temporal-client.ts';
+
+const cfg = config();
+const logger = createLogger('api');
+if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS)
+  throw new Error('the API needs DATABASE_URL and TEMPORAL_ADDRESS');
+const pool = createPool(cfg.DATABASE_URL, 10);
+const orm = await createOrm({ url: cfg.DATABASE_URL, poolSize: 5 });
+const temporal = await connectTemporalClient(cfg.TEMPORAL_ADDRESS, cfg.TEMPORAL_NAMESPACE);
+const app = createApp({
+  pool,
+  orm,
+  temporal,
+  keyring: keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dataDir(cfg), cfg.NODE_ENV),
+  logger,
+  taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
+  namespace: cfg.TEMPORAL_NAMESPACE,
+  temporalUiUrl: process.env.TEMPORAL_UI_URL || undefined,
+});
+const server = serve(
+  { fetch: app.fetch, port: cfg.PORT, hostname: process.env.HOST ?? '127.0.0.1' },
+  (info) => {
+    logger.info({ port: info.port }, 'API listening');
+    process.send?.({ ready: true, port: info.port });
+  },
+);
+const stop = () => {
+  server.close(async () => {
+    await Promise.allSettled([pool.end(), orm.close(), temporal.connection.close()]);
+    process.exit(0);
+  });
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,37 @@
+// A worker process: polls the task queue and runs workflows and activities. Scale out by
+// starting more of these against the same Temporal and database.
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { createPool } from '../db/pool.ts';
+import { config, dataDir } from './config.ts';
+import { createLogger } from './logger.ts';
+import { keyringFromEnv } from './secret-box.ts';
+import { mainTaskQueue } from './task-queues.ts';
+import { temporalLogger } from './temporal-logger.ts';
+import { createWorker } from './worker.ts';
+
+const cfg = config();
+const logger = createLogger('worker');
+if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS)
+  throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS');
+Runtime.install({
+  logger: temporalLogger(logger),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+});
+
+const pool = createPool(cfg.DATABASE_URL, 10);
+const keyring = keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dataDir(cfg), cfg.NODE_ENV);
+const { worker, connection } = await createWorker({
+  address: cfg.TEMPORAL_ADDRESS,
+  namespace: cfg.TEMPORAL_NAMESPACE,
+  taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
+  deps: { pool, keyring, logger },
+  workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
+});
+process.on('SIGTERM', () => worker.shutdown());
+process.on('SIGINT', () => worker.shutdown());
+logger.info({ taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX), pid: process.pid }, 'worker polling');
+process.send?.({ ready: true, pid: process.pid });
+await worker.run();
+await connection.close();
+await pool.end();
+logger.info('worker stopped');

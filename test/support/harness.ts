@@ -1,0 +1,177 @@
+// What a test file needs to drive the real system: database pool, Temporal client, a worker on
+// a task queue of its own, the API app, and helpers to make tenants, sandbox accounts and
+// connections. Every test works inside its own tenant, so files can run side by side.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, type NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createApp } from '../../api/app.ts';
+import { createConnection } from '../../db/connection-store.ts';
+import { createOrm, type Orm } from '../../db/orm.ts';
+import { createPool, type Pool } from '../../db/pool.ts';
+import { createTenant, issueApiKey } from '../../db/tenant-store.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { type Keyring, parseKeyring } from '../../runtime/secret-box.ts';
+import { mainTaskQueue } from '../../runtime/task-queues.ts';
+import { connectTemporalClient } from '../../runtime/temporal-client.ts';
+import { createWorker } from '../../runtime/worker.ts';
+
+export interface Harness {
+  pool: Pool;
+  orm: Orm;
+  temporal: Client;
+  keyring: Keyring;
+  sandboxUrl: string;
+  taskQueue: string;
+  app: ReturnType<typeof createApp>;
+  startWorker(): Promise<RunningWorker>;
+  newTenant(name?: string): Promise<{ tenantId: string; apiKey: string }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { apiKey?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function createHarness(): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+    runtimeInstalled = true;
+  }
+  const databaseUrl = inject('databaseUrl');
+  const pool = createPool(databaseUrl, 5);
+  const orm = await createOrm({ url: databaseUrl, poolSize: 2 });
+  const temporal = await connectTemporalClient(inject('temporalAddress'));
+  const keyring = parseKeyring(inject('credentialsKeys'));
+  const taskQueue = mainTaskQueue(`t-${randomUUID().slice(0, 8)}-`);
+  const logger = createLogger('test', (process.env.TEST_LOG_LEVEL as 'warn') ?? 'warn');
+  const app = createApp({ pool, orm, temporal, keyring, logger, taskQueue, namespace: 'default' });
+  const workers: RunningWorker[] = [];
+  const connections: NativeConnection[] = [];
+
+  return {
+    pool,
+    orm,
+    temporal,
+    keyring,
+    sandboxUrl: inject('sandboxUrl'),
+    taskQueue,
+    app,
+    async startWorker() {
+      const { worker, connection } = await createWorker({
+        address: inject('temporalAddress'),
+        namespace: 'default',
+        taskQueue,
+        deps: { pool, keyring, logger },
+        workflowBundlePath: inject('workflowBundlePath'),
+      });
+      connections.push(connection);
+      const running = worker.run();
+      const handle: RunningWorker = {
+        worker,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        },
+      };
+      workers.push(handle);
+      return handle;
+    },
+    async newTenant(name = 'Test Agency') {
+      const tenantId = await createTenant(pool, { name });
+      const { key } = await issueApiKey(pool, { tenantId, name: 'test' });
+      return { tenantId, apiKey: key };
+    },
+    request(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+      if (opts.body !== undefined) headers['content-type'] = 'application/json';
+      return Promise.resolve(
+        app.request(path, {
+          method,
+          headers,
+          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        }),
+      );
+    },
+    async close() {
+      for (const w of workers) await w.stop();
+      for (const c of connections) await c.close();
+      await temporal.connection.close();
+      await orm.close();
+      await pool.end();
+    },
+  };
+}
+
+/** A fresh account in a vendor sandbox, made through the sandbox's admin API. */
+export async function sandboxAccount(
+  sandboxUrl: string,
+  vendor: string,
+  opts: Record<string, unknown> = {},
+): Promise<{ accountId: string; accessToken: string; baseUrl: string; adminUrl: string }> {
+  const res = await fetch(`${sandboxUrl}/${vendor}/_admin/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(opts),
+  });
+  if (!res.ok)
+    throw new Error(`could not create a ${vendor} sandbox account: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { accountId: string; accessToken: string };
+  return {
+    ...body,
+    baseUrl: `${sandboxUrl}/${vendor}`,
+    adminUrl: `${sandboxUrl}/${vendor}/_admin/accounts/${body.accountId}`,
+  };
+}
+
+export async function sandboxAdmin<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+export async function hubspotConnection(
+  h: Harness,
+  tenantId: string,
+  account: { accountId: string; accessToken: string; baseUrl: string },
+): Promise<string> {
+  return createConnection(h.pool, h.keyring, {
+    tenantId,
+    provider: 'hubspot',
+    displayName: 'HubSpot',
+    credentials: { accessToken: account.accessToken },
+    settings: { baseUrl: account.baseUrl, accountId: account.accountId },
+  });
+}
+
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

@@ -1,0 +1,21 @@
+import { describe, expect, test } from 'vitest';
+import { normalizeName, normalizePolicyNumber } from '../../domain/normalize.ts';
+
+describe('normalised forms match the same thing across systems', () => {
+  test('policy numbers ignore case and punctuation', () => {
+    expect(normalizePolicyNumber('h37-354 538859.37')).toBe('H3735453885937');
+    expect(normalizePolicyNumber('ACP 1234 567890')).toBe(normalizePolicyNumber('acp-1234-567890'));
+  });
+
+  test('"Last, First" and "First Last" normalise alike', () => {
+    expect(normalizeName('Gomes, Adam')).toBe('adam gomes');
+    expect(normalizeName('Adam Gomes')).toBe('adam gomes');
+    expect(normalizeName("O'Brien, Mary")).toBe('mary o brien');
+  });
+
+  test('business suffixes and punctuation do not matter', () => {
+    expect(normalizeName('Summit Plumbing, LLC')).toBe(normalizeName('Summit Plumbing'));
+    expect(normalizeName('Harbor Bakery Inc.')).toBe('harbor bakery');
+    expect(normalizeName('Smith & Sons Co.')).toBe('smith and sons');
+  });
+});

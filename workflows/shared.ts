@@ -1,0 +1,54 @@
+// Messages and types shared by workflow code and its callers (API, tests). Node-free.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export type SyncMode = 'full' | 'incremental';
+
+export interface SyncCounts {
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  quarantined: number;
+  skipped: number;
+  pages: number;
+}
+
+export interface SyncProgress {
+  connectionId: string;
+  syncRunId: string | null;
+  mode: SyncMode | null;
+  phase: 'waiting' | 'starting' | 'reading' | 'finishing' | 'completed' | 'failed';
+  stream: string | null;
+  streamIndex: number;
+  streams: string[];
+  counts: SyncCounts;
+  startedAt: string | null;
+  /** A sync requested while this one runs; it starts when this one ends. */
+  followUp: SyncMode | null;
+}
+
+export interface SyncRequest {
+  mode: SyncMode;
+  /** Re-map unchanged records (after a mapping change). */
+  remap?: boolean;
+}
+
+/** "Sync now": starts a run, or queues one follow-up run if a sync is already going. */
+export const requestSyncSignal = defineSignal<[SyncRequest]>('requestSync');
+export const progressQuery = defineQuery<SyncProgress>('progress');
+
+export function syncWorkflowId(connectionId: string): string {
+  return `sync/${connectionId}`;
+}
+
+export const zeroSyncCounts = (): SyncCounts => ({
+  read: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  deleted: 0,
+  quarantined: 0,
+  skipped: 0,
+  pages: 0,
+});
