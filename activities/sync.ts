@@ -9,6 +9,7 @@ import { ConnectorError, type Json, type Page } from '../connectors/types.ts';
 import { loadConnection } from '../db/connection-store.ts';
 import {
   addCounts,
+  hasOpenQuarantine,
   type PageCounts,
   STREAM_DONE,
   sweepUnseen,
@@ -18,6 +19,7 @@ import {
 import { withTransaction } from '../db/pool.ts';
 import { pathsRead, withOverrides } from '../mappings/engine.ts';
 import type { ActivityDeps } from './deps.ts';
+import { combinePages, pagePipeline } from './page-pipeline.ts';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -154,45 +156,48 @@ export function createSyncActivities(deps: ActivityDeps) {
       return { done: true, pages: 0, counts: zeroCounts() };
     }
     const cursor = state?.cursor ?? null;
-    const read = (cp: Json): Promise<Page> => {
-      const p = session
+    const read = (cp: Json): Promise<Page> =>
+      session
         .read({ stream: input.stream, mode: input.mode, cursor, checkpoint: cp, runStartedAt })
         .catch((err: unknown) => {
           throw err instanceof ConnectorError ? toActivityFailure(err) : err;
         });
-      p.catch(() => {}); // a prefetch we abandon must not surface as an unhandled rejection
-      return p;
-    };
 
-    const deadline = Date.now() + input.budgetMs;
+    // Resolving quarantine costs a statement per page; skip it while the stream has none open.
+    let openQuarantine = await hasOpenQuarantine(pool, conn.id, input.stream);
     let counts = zeroCounts();
     let pages = 0;
-    let pending: Promise<Page> | null = read(checkpoint);
-    while (pending) {
-      const page: Page = await pending;
-      // Read the next page while this one is written: the next checkpoint is already known.
-      pending =
-        page.checkpoint !== null && Date.now() < deadline && !ctx.cancellationSignal.aborted
-          ? read(page.checkpoint)
-          : null;
-      const pageCounts = await withTransaction(pool, (db) =>
-        writePage(db, {
-          tenantId: conn.tenantId,
-          connectionId: conn.id,
-          provider: conn.provider,
-          stream: input.stream,
-          syncRunId: input.syncRunId,
-          mode: input.mode,
-          mapping: mappings[input.stream] ?? null,
-          records: page.records,
-          deleted: page.deleted,
-          checkpoint: page.checkpoint,
-          cursor: page.cursor,
-          remap: input.remap,
-        }),
+    const batches = pagePipeline(read, checkpoint, {
+      maxAhead: 8,
+      deadline: Date.now() + input.budgetMs,
+      aborted: () => ctx.cancellationSignal.aborted,
+    });
+    for await (const batch of batches) {
+      const page = combinePages(batch);
+      const pageCounts = await withTransaction(
+        pool,
+        (db) =>
+          writePage(db, {
+            tenantId: conn.tenantId,
+            connectionId: conn.id,
+            provider: conn.provider,
+            stream: input.stream,
+            syncRunId: input.syncRunId,
+            mode: input.mode,
+            mapping: mappings[input.stream] ?? null,
+            records: page.records,
+            deleted: page.deleted,
+            checkpoint: page.checkpoint,
+            cursor: page.cursor,
+            pages: batch.length,
+            remap: input.remap,
+            openQuarantine,
+          }),
+        { asyncCommit: true },
       );
+      if (pageCounts.quarantined) openQuarantine = true;
       counts = addCounts(counts, pageCounts);
-      pages++;
+      pages += batch.length;
       checkpoint = page.checkpoint;
       heartbeat({ stream: input.stream, pages, checkpoint });
       if (checkpoint === null) return { done: true, pages, counts };

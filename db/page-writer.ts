@@ -7,7 +7,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DeletedRecord, Json, VendorRecord } from '../connectors/types.ts';
 import type { CanonicalType } from '../domain/canonical.ts';
-import { mergeLatestWins, type ProvenanceMap, type SourceStamp, stableStringify } from '../domain/merge.ts';
+import {
+  compactProvenance,
+  expandProvenance,
+  mergeLatestWins,
+  type ProvenanceMap,
+  type SourceStamp,
+  stableStringify,
+} from '../domain/merge.ts';
 import { normalizeName } from '../domain/normalize.ts';
 import { mapRecord, type Ref, type StreamMapping } from '../mappings/engine.ts';
 import { canonicalTables, fieldsOf, rowToFields, toParam } from './canonical-tables.ts';
@@ -55,6 +62,10 @@ export interface PageInput {
   cursor: Json;
   /** Re-map records even when their payload is unchanged (after a mapping change). */
   remap?: boolean;
+  /** False when the stream is known to have no open quarantine: skips resolving it. */
+  openQuarantine?: boolean;
+  /** How many vendor pages these records came in (for the run's counts). */
+  pages?: number;
 }
 
 /** The checkpoint a finished stream keeps for its run, so a retried activity knows it is done. */
@@ -76,6 +87,8 @@ interface Mapped {
   sourceId: number;
   externalId: string;
   canonicalId: string | null;
+  /** The canonical entity does not exist yet: it is created with canonicalId. */
+  isNew: boolean;
   entity: CanonicalType;
   draft: Record<string, unknown>;
   refs: Record<string, Ref>;
@@ -104,18 +117,17 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
 
   const changed: VendorRecord[] = [];
   const unchangedIds: number[] = [];
-  const remapped: { record: VendorRecord; source: ExistingSource }[] = [];
+  const remapped: VendorRecord[] = [];
   for (const r of records) {
     const prev = existing.get(r.externalId);
     if (prev && !prev.deleted && prev.payload_hash === hashes.get(r.externalId)) {
       unchangedIds.push(prev.id);
-      if (input.remap) remapped.push({ record: r, source: prev });
+      if (input.remap) remapped.push(r);
       else counts.unchanged++;
     } else {
       changed.push(r);
     }
   }
-
   if (unchangedIds.length && input.mode === 'full') {
     await db.query('update source_records set last_seen_run_id = $1 where id = any($2::bigint[])', [
       input.syncRunId,
@@ -123,42 +135,13 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
     ]);
   }
 
-  const sources = new Map<string, { id: number; canonicalId: string | null }>();
-  for (const { record, source } of remapped)
-    sources.set(record.externalId, { id: source.id, canonicalId: source.canonical_id });
-  if (changed.length) {
-    const { rows } = await db.query<{ id: number; external_id: string; canonical_id: string | null }>(
-      `insert into source_records (tenant_id, connection_id, stream, external_id, payload, payload_hash, vendor_updated_at, last_seen_run_id)
-       select $1, $2, $3, u.external_id, u.payload::jsonb, u.hash, u.updated_at::timestamptz, $4
-         from unnest($5::text[], $6::text[], $7::text[], $8::text[]) as u(external_id, payload, hash, updated_at)
-       on conflict (tenant_id, connection_id, stream, external_id) do update
-          set payload = excluded.payload, payload_hash = excluded.payload_hash,
-              vendor_updated_at = excluded.vendor_updated_at, last_changed_at = now(),
-              last_seen_run_id = excluded.last_seen_run_id, deleted_at = null, delete_reason = null
-       returning id, external_id, canonical_id`,
-      [
-        input.tenantId,
-        input.connectionId,
-        input.stream,
-        input.syncRunId,
-        changed.map((r) => r.externalId),
-        changed.map((r) => JSON.stringify(r.payload)),
-        changed.map((r) => hashes.get(r.externalId)!),
-        changed.map((r) => r.updatedAt),
-      ],
-    );
-    for (const row of rows) sources.set(row.external_id, { id: row.id, canonicalId: row.canonical_id });
-  }
-
-  // Map what changed; keep what does not map in quarantine with its reason.
-  const toMap = [...changed, ...remapped.map((x) => x.record)];
+  // Map before writing, so each source record is written once, already linked to its entity.
   const mapped: Mapped[] = [];
   const quarantine: { externalId: string; payload: unknown; field: string | null; reason: string }[] = [];
   const mappedOk: string[] = [];
   if (input.mapping) {
-    for (const r of toMap) {
+    for (const r of [...changed, ...remapped]) {
       const result = mapRecord(input.mapping, r.payload);
-      const source = sources.get(r.externalId)!;
       if (result.ok === 'skip') {
         counts.skipped++;
         mappedOk.push(r.externalId);
@@ -170,23 +153,24 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
           reason: result.reason,
         });
       } else {
+        const prev = existing.get(r.externalId);
         mapped.push({
-          sourceId: source.id,
+          sourceId: prev?.id ?? 0,
           externalId: r.externalId,
-          canonicalId: source.canonicalId,
+          canonicalId: prev?.canonical_id ?? null,
+          isNew: !prev?.canonical_id,
           entity: result.entity,
           draft: result.draft as Record<string, unknown>,
           refs: result.refs,
           stamp: {
             connectionId: input.connectionId,
-            sourceRecordId: source.id,
+            sourceRecordId: prev?.id ?? 0,
             sourceUpdatedAt: r.updatedAt,
           },
         });
       }
     }
   }
-
   const refs = await resolveRefs(db, input, mapped);
   for (let i = mapped.length - 1; i >= 0; i--) {
     const m = mapped[i]!;
@@ -201,6 +185,54 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
       mapped.splice(i, 1);
     } else {
       mappedOk.push(m.externalId);
+      m.canonicalId ??= randomUUID();
+    }
+  }
+
+  if (changed.length) {
+    const canonicalOf = new Map(mapped.map((m) => [m.externalId, m]));
+    const { rows } = await db.query<{ id: number; external_id: string }>(
+      `insert into source_records (tenant_id, connection_id, stream, external_id, payload, payload_hash, vendor_updated_at,
+                                   last_seen_run_id, canonical_type, canonical_id)
+       select $1, $2, $3, u.external_id, u.payload::jsonb, u.hash, u.updated_at::timestamptz, $4, u.canonical_type, u.canonical_id
+         from unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[])
+              as u(external_id, payload, hash, updated_at, canonical_type, canonical_id)
+       on conflict (tenant_id, connection_id, stream, external_id) do update
+          set payload = excluded.payload, payload_hash = excluded.payload_hash,
+              vendor_updated_at = excluded.vendor_updated_at, last_changed_at = now(),
+              last_seen_run_id = excluded.last_seen_run_id, deleted_at = null, delete_reason = null,
+              canonical_type = coalesce(excluded.canonical_type, source_records.canonical_type),
+              canonical_id = coalesce(excluded.canonical_id, source_records.canonical_id)
+       returning id, external_id`,
+      [
+        input.tenantId,
+        input.connectionId,
+        input.stream,
+        input.syncRunId,
+        changed.map((r) => r.externalId),
+        changed.map((r) => JSON.stringify(r.payload)),
+        changed.map((r) => hashes.get(r.externalId)!),
+        changed.map((r) => r.updatedAt),
+        changed.map((r) => canonicalOf.get(r.externalId)?.entity ?? null),
+        changed.map((r) => canonicalOf.get(r.externalId)?.canonicalId ?? null),
+      ],
+    );
+    for (const row of rows) {
+      const m = canonicalOf.get(row.external_id);
+      if (m) {
+        m.sourceId = row.id;
+        m.stamp.sourceRecordId = row.id;
+      }
+    }
+  }
+  if (remapped.length) {
+    const relink = mapped.filter((m) => m.isNew && m.sourceId);
+    if (relink.length) {
+      await db.query(
+        `update source_records s set canonical_type = u.canonical_type, canonical_id = u.canonical_id
+           from unnest($1::bigint[], $2::text[], $3::uuid[]) as u(id, canonical_type, canonical_id) where s.id = u.id`,
+        [relink.map((m) => m.sourceId), relink.map((m) => m.entity), relink.map((m) => m.canonicalId)],
+      );
     }
   }
 
@@ -225,7 +257,7 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
     );
     counts.quarantined += quarantine.length;
   }
-  if (mappedOk.length) {
+  if (mappedOk.length && input.openQuarantine !== false) {
     await db.query(
       `update quarantined_records set resolved_at = now()
         where connection_id = $1 and stream = $2 and external_id = any($3::text[]) and resolved_at is null`,
@@ -240,14 +272,18 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
 
   counts.deleted += await applyDeletes(db, input, input.deleted);
 
-  // Checkpoint and counts commit with the data.
+  // Checkpoint and counts commit with the data, in one round trip.
   const done = input.checkpoint === null;
+  const delta = { ...counts, pages: input.pages ?? 1 };
   await db.query(
-    `insert into connection_streams (tenant_id, connection_id, stream, checkpoint, checkpoint_run_id, cursor, updated_at)
-     values ($1, $2, $3, $4::jsonb, $5, $6::jsonb, now())
-     on conflict (connection_id, stream) do update
-        set checkpoint = excluded.checkpoint, checkpoint_run_id = excluded.checkpoint_run_id,
-            cursor = case when $7 then excluded.cursor else connection_streams.cursor end, updated_at = now()`,
+    `with checkpoint as (
+       insert into connection_streams (tenant_id, connection_id, stream, checkpoint, checkpoint_run_id, cursor, updated_at)
+       values ($1, $2, $3, $4::jsonb, $5, $6::jsonb, now())
+       on conflict (connection_id, stream) do update
+          set checkpoint = excluded.checkpoint, checkpoint_run_id = excluded.checkpoint_run_id,
+              cursor = case when $7 then excluded.cursor else connection_streams.cursor end, updated_at = now()
+       returning 1)
+     ${runCountsUpdate(8)}`,
     [
       input.tenantId,
       input.connectionId,
@@ -256,10 +292,23 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageC
       input.syncRunId,
       done ? JSON.stringify(input.cursor) : null,
       done,
+      ...countKeys.map((k) => delta[k] ?? 0),
     ],
   );
-  await addRunCounts(db, input.syncRunId, { ...counts, pages: 1 } as PageCounts & { pages: number });
   return counts;
+}
+
+/** Whether any quarantined record of this stream is still open (if not, resolving can be skipped). */
+export async function hasOpenQuarantine(
+  db: Queryable,
+  connectionId: string,
+  stream: string,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    'select 1 from quarantined_records where connection_id = $1 and stream = $2 and resolved_at is null limit 1',
+    [connectionId, stream],
+  );
+  return rows.length > 0;
 }
 
 const countKeys = [
@@ -272,6 +321,12 @@ const countKeys = [
   'skipped',
   'pages',
 ] as const;
+
+/** `update sync_runs … where id = $5` adding the count deltas given as parameters $first… */
+function runCountsUpdate(first: number): string {
+  const parts = countKeys.map((k, i) => `'${k}', coalesce((counts->>'${k}')::bigint, 0) + $${first + i}`);
+  return `update sync_runs set counts = jsonb_build_object(${parts.join(', ')}) where id = $5`;
+}
 
 export async function addRunCounts(
   db: Queryable,
@@ -301,12 +356,18 @@ async function resolveRefs(
   const sourceIds = new Map<string, string | null>();
   if (sourceKeys.size) {
     const keys = [...sourceKeys.values()];
+    // Array keys on the unique index; a stream/id combination nobody asked for is ignored below.
     const { rows } = await db.query<{ stream: string; external_id: string; canonical_id: string | null }>(
-      `select s.stream, s.external_id, s.canonical_id
-         from source_records s
-         join unnest($3::text[], $4::text[]) as k(stream, external_id) on s.stream = k.stream and s.external_id = k.external_id
-        where s.tenant_id = $1 and s.connection_id = $2 and s.deleted_at is null`,
-      [input.tenantId, input.connectionId, keys.map((k) => k.stream), keys.map((k) => k.externalId)],
+      `select stream, external_id, canonical_id
+         from source_records
+        where tenant_id = $1 and connection_id = $2 and stream = any($3::text[]) and external_id = any($4::text[])
+          and deleted_at is null`,
+      [
+        input.tenantId,
+        input.connectionId,
+        [...new Set(keys.map((k) => k.stream))],
+        [...new Set(keys.map((k) => k.externalId))],
+      ],
     );
     for (const row of rows) sourceIds.set(`${row.stream}\u0000${row.external_id}`, row.canonical_id);
   }
@@ -377,7 +438,7 @@ export async function insertEvents(
   if (!events.length) return;
   await db.query(
     `insert into change_events (tenant_id, entity_type, entity_id, op, connection_id, changed_fields)
-     select $1, u.entity_type, u.entity_id, u.op, $2, coalesce((select array_agg(x) from jsonb_array_elements_text(u.fields::jsonb) x), '{}')
+     select $1, u.entity_type, u.entity_id, u.op, $2, coalesce(string_to_array(u.fields, ','), '{}')
        from unnest($3::text[], $4::uuid[], $5::text[], $6::text[]) with ordinality as u(entity_type, entity_id, op, fields, n)
       order by u.n`,
     [
@@ -386,7 +447,7 @@ export async function insertEvents(
       events.map((e) => e.entityType),
       events.map((e) => e.entityId),
       events.map((e) => e.op),
-      events.map((e) => JSON.stringify(e.changedFields)),
+      events.map((e) => (e.changedFields.length ? e.changedFields.join(',') : null)),
     ],
   );
 }
@@ -404,7 +465,7 @@ async function upsertCanonical(
   for (const [entity, items] of byEntity) {
     const table = canonicalTables[entity];
     const fields = fieldsOf(entity);
-    const linkedIds = items.map((m) => m.canonicalId).filter((id): id is string => id !== null);
+    const linkedIds = items.filter((m) => !m.isNew).map((m) => m.canonicalId!);
     const current = new Map<
       string,
       { fields: Record<string, unknown>; provenance: ProvenanceMap; deleted: boolean }
@@ -416,57 +477,62 @@ async function upsertCanonical(
       for (const row of rows) {
         current.set(row.id, {
           fields: rowToFields(entity, row),
-          provenance: row.provenance ?? {},
+          provenance: expandProvenance(row.provenance),
           deleted: row.deleted_at !== null,
         });
       }
     }
 
-    const inserts: { id: string; values: Record<string, unknown>; provenance: ProvenanceMap }[] = [];
+    const inserts = new Map<
+      string,
+      { id: string; values: Record<string, unknown>; provenance: ProvenanceMap }
+    >();
     const updates: {
       id: string;
       values: Record<string, unknown>;
       provenance: ProvenanceMap;
       changed: string[];
     }[] = [];
-    const links: { sourceId: number; canonicalId: string }[] = [];
     for (const m of items) {
-      const existing = m.canonicalId ? current.get(m.canonicalId) : undefined;
+      const id = m.canonicalId!;
+      const pending = inserts.get(id);
+      const existing =
+        current.get(id) ??
+        (pending ? { fields: pending.values, provenance: pending.provenance, deleted: false } : undefined);
       const incoming = table.values(m.draft as never, refs.get(m) ?? {}, {
         provider: input.provider,
         current: existing?.fields ?? null,
       });
       if (!existing) {
         const merged = mergeLatestWins(null, {}, incoming, fields, m.stamp);
-        const id = randomUUID();
-        inserts.push({ id, values: merged.values, provenance: merged.provenance });
-        links.push({ sourceId: m.sourceId, canonicalId: id });
+        inserts.set(id, { id, values: merged.values, provenance: merged.provenance });
         continue;
       }
       const merged = mergeLatestWins(existing.fields, existing.provenance, incoming, fields, m.stamp);
-      if (merged.changedFields.length || existing.deleted) {
+      if (pending) {
+        inserts.set(id, { id, values: merged.values, provenance: merged.provenance });
+      } else if (merged.changedFields.length || existing.deleted) {
         updates.push({
-          id: m.canonicalId!,
+          id,
           values: merged.values,
           provenance: merged.provenance,
           changed: merged.changedFields,
         });
-        existing.fields = merged.values; // a second record for the same entity in this page merges on top
-        existing.provenance = merged.provenance;
-        existing.deleted = false;
+        current.set(id, { fields: merged.values, provenance: merged.provenance, deleted: false });
       } else {
         result.unchanged++;
       }
     }
 
-    if (inserts.length) {
+    if (inserts.size) {
+      const rows = [...inserts.values()];
       const cols = table.columns;
       const params: unknown[] = [
         input.tenantId,
-        inserts.map((i) => i.id),
-        inserts.map((i) => JSON.stringify(i.provenance)),
+        rows.map((i) => i.id),
+        rows.map((i) => JSON.stringify(compactProvenance(i.provenance))),
       ];
-      for (const c of cols) params.push(inserts.map((i) => toParam(i.values[c.field], c.cast)));
+      for (const c of cols) params.push(rows.map((i) => toParam(i.values[c.field], c.cast)));
       const arrays = cols.map((c, n) => `$${n + 4}::${c.cast === 'jsonb' ? 'text' : c.cast}[]`);
       await db.query(
         `insert into ${table.table} (tenant_id, id, provenance, ${cols.map((c) => c.column).join(', ')})
@@ -474,17 +540,12 @@ async function upsertCanonical(
            from unnest($2::uuid[], $3::text[], ${arrays.join(', ')}) as u(id, provenance, ${cols.map((c) => c.column).join(', ')})`,
         params,
       );
-      await db.query(
-        `update source_records s set canonical_type = $1, canonical_id = u.canonical_id
-           from unnest($2::bigint[], $3::uuid[]) as u(id, canonical_id) where s.id = u.id`,
-        [entity, links.map((l) => l.sourceId), links.map((l) => l.canonicalId)],
-      );
       await insertEvents(
         db,
         input,
-        inserts.map((i) => ({ entityType: entity, entityId: i.id, op: 'created', changedFields: [] })),
+        rows.map((i) => ({ entityType: entity, entityId: i.id, op: 'created', changedFields: [] })),
       );
-      result.created += inserts.length;
+      result.created += rows.length;
     }
 
     if (updates.length) {
@@ -492,7 +553,10 @@ async function upsertCanonical(
       const last = new Map(updates.map((u) => [u.id, u]));
       const rows = [...last.values()];
       const cols = table.columns;
-      const params: unknown[] = [rows.map((u) => u.id), rows.map((u) => JSON.stringify(u.provenance))];
+      const params: unknown[] = [
+        rows.map((u) => u.id),
+        rows.map((u) => JSON.stringify(compactProvenance(u.provenance))),
+      ];
       for (const c of cols) params.push(rows.map((u) => toParam(u.values[c.field], c.cast)));
       const arrays = cols.map((c, n) => `$${n + 3}::${c.cast === 'jsonb' ? 'text' : c.cast}[]`);
       await db.query(

@@ -20,10 +20,23 @@ export function createPool(url: string, max = 10): Pool {
   return pool;
 }
 
-export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export interface TransactionOptions {
+  /**
+   * Commit without waiting for the WAL flush. Only for transactions whose loss in a database
+   * crash is harmless: a sync page commits its checkpoint with its data, so losing the last
+   * pages just means reading them again.
+   */
+  asyncCommit?: boolean;
+}
+
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+  opts: TransactionOptions = {},
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
+    await client.query(opts.asyncCommit ? 'begin; set local synchronous_commit = off' : 'begin');
     const result = await fn(client);
     await client.query('commit');
     return result;

@@ -74,3 +74,30 @@ export function mergeLatestWins(
   }
   return { values, provenance: nextProvenance, changedFields };
 }
+
+/**
+ * Provenance as stored: grouped by source, so a record whose fields all came from one source
+ * keeps one stamp instead of one per field (small rows stay out of TOAST).
+ */
+export interface StoredProvenance {
+  sources: (SourceStamp & { fields: string[] })[];
+}
+
+export function compactProvenance(map: ProvenanceMap): StoredProvenance {
+  const groups = new Map<string, SourceStamp & { fields: string[] }>();
+  for (const [field, stamp] of Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const key = `${stamp.connectionId}|${stamp.sourceRecordId}|${stamp.sourceUpdatedAt}`;
+    const group = groups.get(key) ?? { ...stamp, fields: [] };
+    group.fields.push(field);
+    groups.set(key, group);
+  }
+  return { sources: [...groups.values()] };
+}
+
+export function expandProvenance(
+  stored: StoredProvenance | Record<string, never> | null | undefined,
+): ProvenanceMap {
+  const map: ProvenanceMap = {};
+  for (const { fields, ...stamp } of stored?.sources ?? []) for (const f of fields) map[f] = stamp;
+  return map;
+}

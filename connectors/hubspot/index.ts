@@ -1,3 +1,4 @@
+import { rateBudgetFor } from '../kit/rate-budget.ts';
 import { throttleFor } from '../kit/throttle.ts';
 import type { Connector } from '../types.ts';
 import { hubspotClient } from './client.ts';
@@ -10,7 +11,10 @@ export const hubspotConnector: Connector = {
   definition: hubspotDefinition,
   open(ctx) {
     const client = hubspotClient(ctx);
-    const throttle = throttleFor(`hubspot:${ctx.connectionId}`, hubspotDefinition.rateBudget);
+    const throttle = throttleFor(
+      `hubspot:${ctx.connectionId}`,
+      rateBudgetFor(ctx, hubspotDefinition.rateBudget),
+    );
     // Search has its own, tighter limit: five requests per second per account.
     const search = throttleFor(`hubspot-search:${ctx.connectionId}`, {
       requests: 4,
