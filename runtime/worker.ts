@@ -8,6 +8,8 @@ export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).p
 
 export interface WorkerSetup {
   address: string;
+  /** An open connection to reuse (tests share the environment's); else one is made. */
+  connection?: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
@@ -19,7 +21,7 @@ export interface WorkerSetup {
 export async function createWorker(
   setup: WorkerSetup,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: setup.address });
+  const connection = setup.connection ?? (await NativeConnection.connect({ address: setup.address }));
   const options: WorkerOptions = {
     connection,
     namespace: setup.namespace,

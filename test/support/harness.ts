@@ -3,7 +3,8 @@
 // connections. Every test works inside its own tenant, so files can run side by side.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { createConnection } from '../../db/connection-store.ts';
@@ -13,7 +14,6 @@ import { createTenant, issueApiKey } from '../../db/tenant-store.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type Keyring, parseKeyring } from '../../runtime/secret-box.ts';
 import { mainTaskQueue } from '../../runtime/task-queues.ts';
-import { connectTemporalClient } from '../../runtime/temporal-client.ts';
 import { createWorker } from '../../runtime/worker.ts';
 
 export interface Harness {
@@ -49,13 +49,14 @@ export async function createHarness(): Promise<Harness> {
   const databaseUrl = inject('databaseUrl');
   const pool = createPool(databaseUrl, 5);
   const orm = await createOrm({ url: databaseUrl, poolSize: 2 });
-  const temporal = await connectTemporalClient(inject('temporalAddress'));
+  // One dev server for the whole run (started by the global setup); each file attaches to it.
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+  const temporal = env.client;
   const keyring = parseKeyring(inject('credentialsKeys'));
   const taskQueue = mainTaskQueue(`t-${randomUUID().slice(0, 8)}-`);
   const logger = createLogger('test', (process.env.TEST_LOG_LEVEL as 'warn') ?? 'warn');
   const app = createApp({ pool, orm, temporal, keyring, logger, taskQueue, namespace: 'default' });
   const workers: RunningWorker[] = [];
-  const connections: NativeConnection[] = [];
 
   return {
     pool,
@@ -66,14 +67,14 @@ export async function createHarness(): Promise<Harness> {
     taskQueue,
     app,
     async startWorker() {
-      const { worker, connection } = await createWorker({
+      const { worker } = await createWorker({
         address: inject('temporalAddress'),
+        connection: env.nativeConnection,
         namespace: 'default',
         taskQueue,
         deps: { pool, keyring, logger },
         workflowBundlePath: inject('workflowBundlePath'),
       });
-      connections.push(connection);
       const running = worker.run();
       const handle: RunningWorker = {
         worker,
@@ -104,8 +105,7 @@ export async function createHarness(): Promise<Harness> {
     },
     async close() {
       for (const w of workers) await w.stop();
-      for (const c of connections) await c.close();
-      await temporal.connection.close();
+      await env.teardown();
       await orm.close();
       await pool.end();
     },
