@@ -18,6 +18,7 @@ import {
 } from '../db/page-writer.ts';
 import { withTransaction } from '../db/pool.ts';
 import { pathsRead, withOverrides } from '../mappings/engine.ts';
+import { refreshConnectionCredentials } from './credentials.ts';
 import type { ActivityDeps } from './deps.ts';
 import { combinePages, pagePipeline } from './page-pipeline.ts';
 
@@ -136,6 +137,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       credentials: conn.credentials,
       settings: conn.settings,
       fields: Object.fromEntries(Object.entries(mappings).map(([stream, m]) => [stream, pathsRead(m)])),
+      refreshCredentials: () => refreshConnectionCredentials(pool, keyring, conn.id, conn.credentials),
     });
 
     const [{ rows: runRows }, { rows: streamRows }] = await Promise.all([

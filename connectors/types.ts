@@ -29,8 +29,10 @@ export type AuthSpec =
       keepFromToken?: string[];
       /** Whether a refresh can return a new refresh token that replaces the old one at once. */
       rotatesRefreshToken: boolean;
+      /** How the app authenticates at the token endpoint: form fields, or HTTP Basic (Intuit). */
+      clientAuth: 'post' | 'basic';
     }
-  | { kind: 'oauth2_client_credentials'; tokenPath: string; scopes: string[] }
+  | { kind: 'oauth2_client_credentials'; tokenPath: string; scopes: string[]; clientAuth: 'post' | 'basic' }
   | { kind: 'api_key'; header: string }
   | { kind: 'basic' }
   | { kind: 'private_app_token' };
@@ -82,6 +84,12 @@ export interface ConnectionContext {
   settings: Record<string, unknown>;
   /** Vendor fields the connection's mappings read, per stream, so reads ask for exactly those. */
   fields: Record<string, string[]>;
+  /**
+   * Fresh credentials after the vendor said the access token expired. The hub refreshes once per
+   * connection at a time (concurrent callers share the refresh), persists a rotated refresh token
+   * atomically, and returns the new credentials; the connector retries its call once with them.
+   */
+  refreshCredentials(): Promise<Credentials>;
 }
 
 export interface ReadRequest {
@@ -173,9 +181,34 @@ export class ConnectorError extends Error {
   }
 }
 
+/** An inbound vendor webhook exactly as it arrived (the raw body is what signatures cover). */
+export interface WebhookRequest {
+  method: string;
+  /** The full URL the vendor called, as it signed it. */
+  url: string;
+  headers: Record<string, string>;
+  rawBody: string;
+}
+
+/** "These records changed": what a vendor webhook means to the sync engine. */
+export interface WebhookChange {
+  stream: string;
+  externalId: string;
+  op: 'upsert' | 'delete';
+  occurredAt: string | null;
+}
+
+export interface ConnectorWebhooks {
+  /** Checks the vendor's signature (and its timestamp window) with the connection's webhook secret. */
+  verify(req: WebhookRequest, secret: string, now?: Date): boolean;
+  /** The vendor account the notification is for (portal, realm, org) and what changed. */
+  parse(req: WebhookRequest): { accountId: string | null; changes: WebhookChange[] };
+}
+
 export interface Connector {
   definition: ConnectorDefinition;
   open(ctx: ConnectionContext): ConnectorSession;
   /** Turns whatever the client library threw into a ConnectorError. */
   classifyError(err: unknown): ConnectorError;
+  webhooks?: ConnectorWebhooks;
 }

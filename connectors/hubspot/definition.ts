@@ -18,6 +18,7 @@ export const hubspotDefinition: ConnectorDefinition = {
       ],
       pkce: true,
       rotatesRefreshToken: false,
+      clientAuth: 'post',
     },
     { kind: 'private_app_token' },
   ],

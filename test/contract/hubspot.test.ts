@@ -28,6 +28,7 @@ function session(account: { accessToken: string; baseUrl: string }): ConnectorSe
     credentials: { accessToken: account.accessToken },
     settings: {},
     fields,
+    refreshCredentials: () => Promise.reject(new Error('private-app tokens do not refresh')),
   });
 }
 
@@ -249,6 +250,7 @@ describe('HubSpot errors reach the hub classified', () => {
       credentials: { accessToken: account.accessToken },
       settings: {},
       fields,
+      refreshCredentials: () => Promise.reject(new Error('private-app tokens do not refresh')),
     });
     await expect(
       s.read({

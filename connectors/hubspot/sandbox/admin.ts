@@ -22,7 +22,7 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
   app.post('/accounts', async (c) => {
     const opts = createAccount.parse(await c.req.json().catch(() => ({})));
     const { portal, accessToken } = sandbox.createPortal(opts);
-    return c.json({ accountId: String(portal.portalId), accessToken, counts: portal.counts() }, 201);
+    return c.json({ accountId: String(portal.portalId), accessToken, credentials: { accessToken }, counts: portal.counts() }, 201);
   });
 
   app.get('/accounts/:id', (c) => {
