@@ -17,7 +17,10 @@ export function appClient(provider: string, credentials: Credentials, env: NodeJ
   const prefix = provider.toUpperCase().replace(/-/g, '_');
   const clientId = (credentials.clientId as string | undefined) ?? env[`${prefix}_CLIENT_ID`];
   const clientSecret = (credentials.clientSecret as string | undefined) ?? env[`${prefix}_CLIENT_SECRET`];
-  if (!clientId || !clientSecret) throw new Error(`no OAuth app credentials for ${provider} (set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET)`);
+  if (!clientId || !clientSecret)
+    throw new Error(
+      `no OAuth app credentials for ${provider} (set ${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET)`,
+    );
   return { clientId, clientSecret };
 }
 
@@ -27,7 +30,11 @@ function authorizationServer(base: string, tokenPath: string): oauth.Authorizati
 }
 
 /** Calls the vendor's token endpoint; returns the credentials to store (old ones merged with new). */
-export async function requestNewToken(provider: string, current: Credentials, authBaseUrl: string): Promise<Credentials> {
+export async function requestNewToken(
+  provider: string,
+  current: Credentials,
+  authBaseUrl: string,
+): Promise<Credentials> {
   const spec = registered(provider).connector.definition.auth.find(
     (a): a is Extract<AuthSpec, { kind: 'oauth2_authorization_code' | 'oauth2_client_credentials' }> =>
       a.kind === 'oauth2_authorization_code' || a.kind === 'oauth2_client_credentials',
@@ -36,15 +43,25 @@ export async function requestNewToken(provider: string, current: Credentials, au
   const { clientId, clientSecret } = appClient(provider, current);
   const as = authorizationServer(authBaseUrl, spec.tokenPath);
   const client: oauth.Client = { client_id: clientId };
-  const clientAuth = spec.clientAuth === 'basic' ? oauth.ClientSecretBasic(clientSecret) : oauth.ClientSecretPost(clientSecret);
+  const clientAuth =
+    spec.clientAuth === 'basic'
+      ? oauth.ClientSecretBasic(clientSecret)
+      : oauth.ClientSecretPost(clientSecret);
   const insecure = { [oauth.allowInsecureRequests]: as.token_endpoint!.startsWith('http://') };
   let result: oauth.TokenEndpointResponse;
   if (spec.kind === 'oauth2_client_credentials') {
-    const res = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, { scope: spec.scopes.join(' ') }, insecure);
+    const res = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      clientAuth,
+      { scope: spec.scopes.join(' ') },
+      insecure,
+    );
     result = await oauth.processClientCredentialsResponse(as, client, res);
   } else {
     const refreshToken = current.refreshToken;
-    if (typeof refreshToken !== 'string' || !refreshToken) throw new Error(`${provider} connection has no refresh token`);
+    if (typeof refreshToken !== 'string' || !refreshToken)
+      throw new Error(`${provider} connection has no refresh token`);
     const res = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, insecure);
     result = await oauth.processRefreshTokenResponse(as, client, res);
   }
@@ -62,7 +79,12 @@ export async function requestNewToken(provider: string, current: Credentials, au
  * Fresh credentials for a connection whose access token `stale` was just refused. Concurrent
  * callers in this process share one promise; across processes the advisory lock decides.
  */
-export function refreshConnectionCredentials(pool: Pool, keyring: Keyring, connectionId: string, stale: Credentials): Promise<Credentials> {
+export function refreshConnectionCredentials(
+  pool: Pool,
+  keyring: Keyring,
+  connectionId: string,
+  stale: Credentials,
+): Promise<Credentials> {
   const running = inFlight.get(connectionId);
   if (running) return running;
   const work = withTransaction(pool, async (db) => {

@@ -1,10 +1,14 @@
 // All activities, registered with the worker under their function names.
+import { createConflictActivities } from './conflicts.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createSyncActivities } from './sync.ts';
+import { createSyncRequestActivities } from './sync-requests.ts';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSyncActivities(deps),
+    ...createConflictActivities(deps),
+    ...createSyncRequestActivities(deps),
   };
 }
 

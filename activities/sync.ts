@@ -2,24 +2,30 @@
 // passes ids and gets counts back; records never travel through Temporal. Each call re-reads
 // the connection (credentials may have been refreshed), resumes from the checkpoint committed
 // in the database, and works through pages for a bounded time, heartbeating its position.
-import { Context, heartbeat } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory, CancelledFailure } from '@temporalio/common';
+import { Context, getClient, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { registered } from '../connectors/registry.ts';
 import { ConnectorError, type Json, type Page } from '../connectors/types.ts';
 import { loadConnection } from '../db/connection-store.ts';
+import { loadMergeRules } from '../db/merge-rules.ts';
+import { appendEvents } from '../db/outbox.ts';
 import {
   addCounts,
   hasOpenQuarantine,
   type PageCounts,
   STREAM_DONE,
-  sweepUnseen,
   writePage,
   zeroCounts,
 } from '../db/page-writer.ts';
-import { withTransaction } from '../db/pool.ts';
+import { type Pool, withTransaction } from '../db/pool.ts';
+import { sweepUnseen } from '../db/tombstones.ts';
 import { pathsRead, withOverrides } from '../mappings/engine.ts';
+import { pauseConnectionSchedules } from '../runtime/schedules.ts';
+import { TenantId } from '../runtime/search-attributes.ts';
+import { conflictWorkflowId } from '../workflows/shared.ts';
 import { refreshConnectionCredentials } from './credentials.ts';
 import type { ActivityDeps } from './deps.ts';
+import { toActivityFailure } from './failures.ts';
 import { combinePages, pagePipeline } from './page-pipeline.ts';
 
 export type SyncMode = 'full' | 'incremental';
@@ -31,8 +37,11 @@ export interface BeginSyncInput {
   workflowId: string;
 }
 export interface BeginSyncResult {
+  provider: string;
   streams: string[];
   startedAt: string;
+  /** Records the last completed full sync read: the basis of the progress ETA. */
+  expectedRecords: number | null;
 }
 
 export interface SyncStreamInput {
@@ -44,6 +53,8 @@ export interface SyncStreamInput {
   budgetMs: number;
   /** Re-map unchanged records too (after a mapping change). */
   remap?: boolean;
+  /** The workflow's task queue, where follow-up workflows (conflict decisions) are started. */
+  workflowTaskQueue: string;
 }
 export interface SyncStreamResult {
   done: boolean;
@@ -66,40 +77,6 @@ export interface FailSyncInput {
   failureClass: string;
 }
 
-/** A vendor error, as Temporal should treat it: when to retry and whether to at all. */
-export function toActivityFailure(err: ConnectorError): ApplicationFailure {
-  const details = [{ kind: err.kind, status: err.status, vendorCode: err.vendorCode }];
-  switch (err.kind) {
-    case 'rate_limited':
-      return ApplicationFailure.create({
-        message: err.message,
-        type: 'RateLimited',
-        details,
-        nextRetryDelay: err.retryAfterMs ?? 1_000,
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    case 'vendor_outage':
-      return ApplicationFailure.create({ message: err.message, type: 'VendorOutage', details });
-    case 'auth_expired':
-      return ApplicationFailure.create({ message: err.message, type: 'AuthExpired', details });
-    case 'auth_invalid':
-    case 'forbidden':
-      return ApplicationFailure.create({
-        message: err.message,
-        type: 'AuthInvalid',
-        details,
-        nonRetryable: true,
-      });
-    default:
-      return ApplicationFailure.create({
-        message: err.message,
-        type: 'VendorRejected',
-        details,
-        nonRetryable: true,
-      });
-  }
-}
-
 export function createSyncActivities(deps: ActivityDeps) {
   const { pool, keyring } = deps;
 
@@ -112,9 +89,16 @@ export function createSyncActivities(deps: ActivityDeps) {
        returning started_at`,
       [input.syncRunId, conn.tenantId, conn.id, input.workflowId, input.mode],
     );
+    const { rows: last } = await pool.query<{ read: number }>(
+      `select (counts->>'read')::bigint as read from sync_runs
+        where connection_id = $1 and mode = 'full' and status = 'completed' order by finished_at desc limit 1`,
+      [conn.id],
+    );
     return {
+      provider: conn.provider,
       streams: registered(conn.provider).connector.definition.streams.map((s) => s.name),
       startedAt: rows[0]!.started_at.toISOString(),
+      expectedRecords: last[0]?.read ?? null,
     };
   }
 
@@ -167,6 +151,7 @@ export function createSyncActivities(deps: ActivityDeps) {
 
     // Resolving quarantine costs a statement per page; skip it while the stream has none open.
     let openQuarantine = await hasOpenQuarantine(pool, conn.id, input.stream);
+    const rules = await loadMergeRules(pool, conn.tenantId);
     let counts = zeroCounts();
     let pages = 0;
     const batches = pagePipeline(read, checkpoint, {
@@ -194,10 +179,13 @@ export function createSyncActivities(deps: ActivityDeps) {
             pages: batch.length,
             remap: input.remap,
             openQuarantine,
+            rules,
           }),
         { asyncCommit: true },
       );
       if (pageCounts.quarantined) openQuarantine = true;
+      if (pageCounts.openedConflicts.length)
+        await startConflictWorkflows(pool, pageCounts.openedConflicts, input.workflowTaskQueue);
       counts = addCounts(counts, pageCounts);
       pages += batch.length;
       checkpoint = page.checkpoint;
@@ -211,7 +199,7 @@ export function createSyncActivities(deps: ActivityDeps) {
   async function completeSyncRun(input: CompleteSyncInput): Promise<CompleteSyncResult> {
     const conn = await loadConnection(pool, keyring, input.connectionId);
     const streams = registered(conn.provider).connector.definition.streams;
-    return withTransaction(pool, async (db) => {
+    const result = await withTransaction(pool, async (db) => {
       const { rows } = await db.query<{ status: string; counts: Record<string, number> }>(
         'select status, counts from sync_runs where id = $1 for update',
         [input.syncRunId],
@@ -231,25 +219,114 @@ export function createSyncActivities(deps: ActivityDeps) {
           conn.id,
         ]);
       }
-      await db.query(
+      const { rows: done } = await db.query<{ counts: Record<string, number> }>(
         `update sync_runs set status = 'completed', finished_at = now(),
                 counts = jsonb_set(counts, '{deleted}', to_jsonb(coalesce((counts->>'deleted')::bigint, 0) + $2))
-          where id = $1`,
+          where id = $1 returning counts`,
         [input.syncRunId, swept],
       );
+      await db.query('update connections set failing_since = null where id = $1', [conn.id]);
+      await appendEvents(db, { tenantId: conn.tenantId, connectionId: conn.id }, [
+        {
+          type: 'sync.completed',
+          entityType: 'sync_run',
+          entityId: input.syncRunId,
+          data: { mode: input.mode, counts: done[0]?.counts ?? {} },
+        },
+      ]);
       return { swept };
     });
+    // Conflicts whose workflow did not start (a crash between commit and start) start now.
+    const { rows: pending } = await pool.query<{ id: string }>(
+      `select id from conflicts where tenant_id = $1 and status = 'open' and not workflow_started`,
+      [conn.tenantId],
+    );
+    if (pending.length)
+      await startConflictWorkflows(
+        pool,
+        pending.map((p) => p.id),
+        Context.current().info.taskQueue,
+      );
+    return result;
   }
 
-  async function failSyncRun(input: FailSyncInput): Promise<void> {
-    await pool.query(
-      `update sync_runs set status = 'failed', finished_at = now(), error = $2, failure_class = $3
-        where id = $1 and status = 'running'`,
-      [input.syncRunId, input.message.slice(0, 2000), input.failureClass],
-    );
+  /**
+   * A run failed: record why, emit sync.failed, and decide about the connection. Credentials the
+   * vendor refuses pause it at once (reauth_required: retrying cannot help); any other failure
+   * pauses it once it has been failing for longer than the connection allows (3 days by default).
+   */
+  async function failSyncRun(input: FailSyncInput): Promise<{ paused: string | null }> {
+    const outcome = await withTransaction(pool, async (db) => {
+      const { rows } = await db.query<{ tenant_id: string; connection_id: string }>(
+        `update sync_runs set status = 'failed', finished_at = now(), error = $2, failure_class = $3
+          where id = $1 and status = 'running' returning tenant_id, connection_id`,
+        [input.syncRunId, input.message.slice(0, 2000), input.failureClass],
+      );
+      const run = rows[0];
+      if (!run) return { paused: null, connectionId: null }; // already recorded (a retry)
+      const scope = { tenantId: run.tenant_id, connectionId: run.connection_id };
+      const events = [
+        {
+          type: 'sync.failed',
+          entityType: 'sync_run',
+          entityId: input.syncRunId,
+          data: { failure_class: input.failureClass, error: input.message.slice(0, 500) },
+        },
+      ];
+      const { rows: conn } = await db.query<{ failing_since: Date; settings: Record<string, unknown> }>(
+        'update connections set failing_since = coalesce(failing_since, now()) where id = $1 returning failing_since, settings',
+        [run.connection_id],
+      );
+      const allowedMs = Number(conn[0]?.settings.pauseAfterFailingHours ?? 72) * 3_600_000;
+      const reason = ['AuthInvalid', 'AuthExpired'].includes(input.failureClass)
+        ? 'reauth_required'
+        : conn[0] && Date.now() - conn[0].failing_since.getTime() >= allowedMs
+          ? `failing since ${conn[0].failing_since.toISOString()}`
+          : null;
+      if (reason) {
+        await db.query(
+          `update connections set status = 'paused', status_reason = $2, updated_at = now() where id = $1 and status = 'active'`,
+          [run.connection_id, reason],
+        );
+        events.push({
+          type: 'connection.paused',
+          entityType: 'connection',
+          entityId: run.connection_id,
+          data: { reason } as never,
+        });
+      }
+      await appendEvents(db, scope, events);
+      return { paused: reason, connectionId: run.connection_id };
+    });
+    if (outcome.paused && outcome.connectionId)
+      await pauseConnectionSchedules(getClient(), outcome.connectionId, outcome.paused);
+    return { paused: outcome.paused };
   }
 
   return { beginSyncRun, syncStream, completeSyncRun, failSyncRun };
+}
+
+/** Starts (idempotently) the decision workflow of each newly opened conflict. */
+export async function startConflictWorkflows(
+  pool: Pool,
+  conflictIds: string[],
+  taskQueue: string,
+): Promise<void> {
+  const client = getClient();
+  const { rows } = await pool.query<{ id: string; deadline_at: Date; tenant_id: string }>(
+    'select id, deadline_at, tenant_id from conflicts where id = any($1::uuid[])',
+    [conflictIds],
+  );
+  for (const c of rows) {
+    await client.workflow.start('resolveConflict', {
+      workflowId: conflictWorkflowId(c.id),
+      taskQueue,
+      args: [{ conflictId: c.id, deadlineAt: c.deadline_at.toISOString() }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: TenantId, value: c.tenant_id }],
+    });
+  }
+  await pool.query('update conflicts set workflow_started = true where id = any($1::uuid[])', [conflictIds]);
 }
 
 export type SyncActivities = ReturnType<typeof createSyncActivities>;

@@ -5,9 +5,12 @@ import { HTTPException } from 'hono/http-exception';
 import type { ApiDeps, AppEnv } from './deps.ts';
 import { apiKeyAuth, requestId } from './middleware.ts';
 import { ProblemError, problemResponse } from './problem.ts';
+import { changeRoutes } from './routes/changes.ts';
 import { clientRoutes } from './routes/clients.ts';
+import { conflictRoutes } from './routes/conflicts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { syncRoutes } from './routes/syncs.ts';
 
@@ -49,6 +52,9 @@ export function createApp(deps: ApiDeps) {
   app.route('/', syncRoutes);
   app.route('/', policyRoutes);
   app.route('/', clientRoutes);
+  app.route('/', changeRoutes);
+  app.route('/', conflictRoutes);
+  app.route('/', mergeRuleRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -2,7 +2,7 @@
 // embedded PGlite), the vendor sandboxes in their own process, and an in-process worker.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createOrm, migrate } from '../db/orm.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import { forkEntry, stopChild, waitForReady } from '../runtime/child-process.ts';
@@ -12,7 +12,7 @@ import { type Keyring, newKeySpec, parseKeyring } from '../runtime/secret-box.ts
 import { mainTaskQueue } from '../runtime/task-queues.ts';
 import { connectTemporalClient } from '../runtime/temporal-client.ts';
 import { freePort, startTemporalDevServer } from '../runtime/temporal-server.ts';
-import { createWorker } from '../runtime/worker.ts';
+import { createWorkers } from '../runtime/worker.ts';
 import { createFreshDatabase } from '../test/support/fresh-database.ts';
 
 export interface BenchStack {
@@ -22,7 +22,6 @@ export interface BenchStack {
   sandboxUrl: string;
   taskQueue: string;
   databaseKind: 'postgresql' | 'pglite';
-  worker: Worker;
   stop(): Promise<void>;
 }
 
@@ -54,13 +53,13 @@ export async function startBenchStack(): Promise<BenchStack> {
   const keyring = parseKeyring(newKeySpec('bench'));
   const temporal = await connectTemporalClient(temporalServer.address);
   const taskQueue = mainTaskQueue(`bench-${randomUUID().slice(0, 6)}-`);
-  const { worker, connection } = await createWorker({
+  const group = await createWorkers({
     address: temporalServer.address,
     namespace: 'default',
     taskQueue,
     deps: { pool, keyring, logger: createLogger('bench', 'warn') },
   });
-  const running = worker.run();
+  const running = group.run();
   return {
     pool,
     temporal,
@@ -68,11 +67,10 @@ export async function startBenchStack(): Promise<BenchStack> {
     sandboxUrl: String(sandboxUrl),
     taskQueue,
     databaseKind: database.kind,
-    worker,
     async stop() {
-      worker.shutdown();
+      group.shutdown();
       await running;
-      await connection.close();
+      await group.connection.close();
       await temporal.connection.close();
       await pool.end();
       await stopChild(sandbox);

@@ -1,6 +1,10 @@
 // Every connector and its default mapping. A new vendor is a folder and a line here.
 import type { StreamMappingInput } from '../mappings/engine.ts';
+import { ezlynxMappings } from '../mappings/ezlynx.ts';
+import { hawksoftMappings } from '../mappings/hawksoft.ts';
 import { hubspotMappings } from '../mappings/hubspot.ts';
+import { ezlynxConnector } from './ezlynx/index.ts';
+import { hawksoftConnector } from './hawksoft/index.ts';
 import { hubspotConnector } from './hubspot/index.ts';
 import type { Connector, ProviderId } from './types.ts';
 
@@ -13,6 +17,8 @@ export interface RegisteredConnector {
 
 export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
   hubspot: { connector: hubspotConnector, mappings: hubspotMappings, sandboxPrefix: '/hubspot' },
+  hawksoft: { connector: hawksoftConnector, mappings: hawksoftMappings, sandboxPrefix: '/hawksoft' },
+  ezlynx: { connector: ezlynxConnector, mappings: ezlynxMappings, sandboxPrefix: '/ezlynx' },
 };
 
 export function registered(provider: string): RegisteredConnector {

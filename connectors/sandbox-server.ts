@@ -4,6 +4,16 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
+  createEzlynxSandboxApp,
+  type EzlynxSandbox,
+  staticEzlynxCredentials,
+} from './ezlynx/sandbox/index.ts';
+import {
+  createHawkSoftSandboxApp,
+  type HawkSoftSandbox,
+  staticPartnerCredentials,
+} from './hawksoft/sandbox/index.ts';
+import {
   createHubSpotSandboxApp,
   type HubSpotSandbox,
   staticPrivateAppToken,
@@ -23,31 +33,89 @@ export interface SandboxDescription {
   credentials: Record<string, string>;
 }
 
+type DemoOptions = { seed: string; clients?: number; asOf?: string };
+
+/** A vendor sandbox as the server mounts it. */
+interface MountedSandbox {
+  prefix: string;
+  app: Hono;
+  /** The demo agency's account in this sandbox, with static development credentials. */
+  demoAccount(opts: DemoOptions): { accountId: string; credentials: Record<string, string> };
+}
+
 export interface SandboxServer {
   url: string;
   port: number;
   hubspot: HubSpotSandbox;
+  hawksoft: HawkSoftSandbox;
+  ezlynx: EzlynxSandbox;
   describe(): Record<string, SandboxDescription>;
   stop(): Promise<void>;
 }
 
 export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
-  const hub = createHubSpotSandboxApp();
+  const hubspot = createHubSpotSandboxApp();
+  const hawksoft = createHawkSoftSandboxApp();
+  const ezlynx = createEzlynxSandboxApp();
+  const mounted: Record<string, MountedSandbox> = {
+    hubspot: {
+      prefix: '/hubspot',
+      app: hubspot.app,
+      demoAccount(o) {
+        const token = staticPrivateAppToken(o.seed);
+        const { portal } = hubspot.sandbox.createPortal({
+          seed: o.seed,
+          clients: o.clients,
+          asOf: o.asOf,
+          accessToken: token,
+        });
+        return { accountId: String(portal.portalId), credentials: { accessToken: token } };
+      },
+    },
+    hawksoft: {
+      prefix: '/hawksoft',
+      app: hawksoft.app,
+      demoAccount(o) {
+        const partner = staticPartnerCredentials(o.seed);
+        const { agency } = hawksoft.sandbox.createAccount({
+          seed: o.seed,
+          clients: o.clients,
+          asOf: o.asOf,
+          credentials: partner,
+        });
+        return {
+          accountId: String(agency.agencyId),
+          credentials: { ...partner, agencyId: String(agency.agencyId) },
+        };
+      },
+    },
+    ezlynx: {
+      prefix: '/ezlynx',
+      app: ezlynx.app,
+      demoAccount(o) {
+        const c = staticEzlynxCredentials(o.seed);
+        const { agency } = ezlynx.sandbox.createAgency({
+          seed: o.seed,
+          clients: o.clients,
+          asOf: o.asOf,
+          credentials: c,
+        });
+        return {
+          accountId: agency.agencyId,
+          credentials: { clientId: c.clientId, clientSecret: c.apiKey, apiKey: c.apiKey },
+        };
+      },
+    },
+  };
+
   const app = new Hono();
-  app.route('/hubspot', hub.app);
-  app.get('/', (c) => c.json({ sandboxes: ['hubspot'] }));
+  for (const sandbox of Object.values(mounted)) app.route(sandbox.prefix, sandbox.app);
+  app.get('/', (c) => c.json({ sandboxes: Object.keys(mounted) }));
 
   const demo: Record<string, { accountId: string; credentials: Record<string, string> }> = {};
   if (opts.demo !== false) {
-    const seed = opts.demo?.seed ?? 'demo';
-    const token = staticPrivateAppToken(seed);
-    const { portal } = hub.sandbox.createPortal({
-      seed,
-      clients: opts.demo?.clients,
-      asOf: opts.demo?.asOf,
-      accessToken: token,
-    });
-    demo.hubspot = { accountId: String(portal.portalId), credentials: { accessToken: token } };
+    const o = { seed: opts.demo?.seed ?? 'demo', clients: opts.demo?.clients, asOf: opts.demo?.asOf };
+    for (const [vendor, sandbox] of Object.entries(mounted)) demo[vendor] = sandbox.demoAccount(o);
   }
 
   const host = opts.host ?? '127.0.0.1';
@@ -60,16 +128,21 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   return {
     url,
     port,
-    hubspot: hub.sandbox,
+    hubspot: hubspot.sandbox,
+    hawksoft: hawksoft.sandbox,
+    ezlynx: ezlynx.sandbox,
     describe() {
-      return {
-        hubspot: {
-          baseUrl: `${url}/hubspot`,
-          adminUrl: `${url}/hubspot/_admin`,
-          accountId: demo.hubspot?.accountId ?? null,
-          credentials: demo.hubspot?.credentials ?? {},
-        },
-      };
+      return Object.fromEntries(
+        Object.entries(mounted).map(([vendor, sandbox]) => [
+          vendor,
+          {
+            baseUrl: `${url}${sandbox.prefix}`,
+            adminUrl: `${url}${sandbox.prefix}/_admin`,
+            accountId: demo[vendor]?.accountId ?? null,
+            credentials: demo[vendor]?.credentials ?? {},
+          },
+        ]),
+      );
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

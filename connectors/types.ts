@@ -134,6 +134,8 @@ export interface UpsertResult {
 
 export interface ConnectorSession {
   read(request: ReadRequest): Promise<Page>;
+  /** Write fields (vendor field names) to an existing vendor record, e.g. a conflict's write-back. */
+  update?(stream: string, externalId: string, fields: Record<string, unknown>): Promise<void>;
   /** Create-or-update by an external id the vendor indexes (HubSpot idProperty, Salesforce ExternalId). */
   upsert?(
     stream: string,

@@ -31,6 +31,8 @@ export const addressSchema = z.object({
 export const clientDraft = z.object({
   kind: z.enum(['person', 'business']),
   displayName: z.string().trim().min(1, 'a client needs a name'),
+  /** The agency's code for the client (AMS lookup code), the strongest cross-system key. */
+  lookupCode: optionalText,
   email: z.email().nullable().optional(),
   phone: optionalText,
   address: addressSchema.nullable().optional(),

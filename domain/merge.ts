@@ -6,6 +6,8 @@
 // a field it owns clears it; it cannot clear a field another source owns.
 export interface SourceStamp {
   connectionId: string;
+  /** The vendor behind the connection, so rules can rank sources by provider. */
+  provider?: string;
   sourceRecordId: number;
   sourceUpdatedAt: string | null;
 }
@@ -16,6 +18,65 @@ export interface MergeResult {
   values: Record<string, unknown>;
   provenance: ProvenanceMap;
   changedFields: string[];
+  /** Fields two systems disagree on under a manual rule: left as they were, for a person to decide. */
+  conflicts: FieldConflict[];
+}
+
+export interface FieldConflict {
+  field: string;
+  currentValue: unknown;
+  currentSource: SourceStamp;
+  incomingValue: unknown;
+  incomingSource: SourceStamp;
+}
+
+export type MergeStrategy = 'latest' | 'priority' | 'manual';
+
+/** How one field (or every field, '*') of an entity type is merged for a tenant. */
+export interface FieldRule {
+  strategy: MergeStrategy;
+  /** Providers or connection ids, most trusted first. */
+  sourcePriority: string[];
+  /** What decides when a manual conflict's decision window passes, and ties under 'priority'. */
+  fallback: 'latest' | 'priority';
+  decisionWindowSeconds: number;
+}
+
+export const latestWins: FieldRule = {
+  strategy: 'latest',
+  sourcePriority: [],
+  fallback: 'latest',
+  decisionWindowSeconds: 0,
+};
+
+/** entity type → field (or '*') → rule */
+export type MergeRules = Map<string, Map<string, FieldRule>>;
+
+export function ruleFor(rules: MergeRules | undefined, entity: string, field: string): FieldRule {
+  const byField = rules?.get(entity);
+  return byField?.get(field) ?? byField?.get('*') ?? latestWins;
+}
+
+/** Position of a source in a priority list (by connection id or provider); unlisted sources rank last. */
+export function rank(priority: string[], stamp: SourceStamp): number {
+  const byConnection = priority.indexOf(stamp.connectionId);
+  if (byConnection >= 0) return byConnection;
+  const byProvider = stamp.provider ? priority.indexOf(stamp.provider) : -1;
+  return byProvider >= 0 ? byProvider : priority.length;
+}
+
+/** Under an automatic rule, does the incoming source's value replace the current owner's? */
+export function incomingWins(
+  rule: Pick<FieldRule, 'sourcePriority'> & { by: 'latest' | 'priority' },
+  current: SourceStamp,
+  incoming: SourceStamp,
+): boolean {
+  if (rule.by === 'priority') {
+    const a = rank(rule.sourcePriority, incoming);
+    const b = rank(rule.sourcePriority, current);
+    if (a !== b) return a < b;
+  }
+  return newerOrEqual(incoming, current);
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -46,25 +107,44 @@ function newerOrEqual(incoming: SourceStamp, owner: SourceStamp | undefined): bo
 }
 
 /**
- * Merges one source's view of an entity into the current values. `fields` lists every field the
- * source maps (a missing value in `incoming` means the source has none).
+ * Merges one source's view of an entity into the current values, field by field. `fields` lists
+ * every field the source maps (a missing value in `incoming` means the source has none). A source
+ * always updates the fields it owns; when another source owns a field and the values differ, the
+ * tenant's rule for that field decides: latest change wins, the more trusted source wins, or (manual)
+ * the current value stays and a conflict is reported for a person to decide.
  */
-export function mergeLatestWins(
+export function mergeWithRules(
   current: Record<string, unknown> | null,
   provenance: ProvenanceMap,
   incoming: Record<string, unknown>,
   fields: readonly string[],
   stamp: SourceStamp,
+  ruleOf: (field: string) => FieldRule = () => latestWins,
 ): MergeResult {
   const values: Record<string, unknown> = { ...(current ?? {}) };
   const nextProvenance: ProvenanceMap = { ...provenance };
   const changedFields: string[] = [];
+  const conflicts: FieldConflict[] = [];
   for (const field of fields) {
     const owner = provenance[field];
     const value = incoming[field] ?? null;
-    const mayWrite = sameSource(owner, stamp) || !owner || (value !== null && newerOrEqual(stamp, owner));
-    if (!mayWrite) continue;
-    if (value === null && !sameSource(owner, stamp) && owner) continue;
+    const own = !owner || sameSource(owner, stamp);
+    if (!own) {
+      // Another source owns this field: it cannot be cleared from here, and agreeing changes nothing.
+      if (value === null || sameValue(values[field], value)) continue;
+      const rule = ruleOf(field);
+      if (rule.strategy === 'manual') {
+        conflicts.push({
+          field,
+          currentValue: values[field] ?? null,
+          currentSource: owner,
+          incomingValue: value,
+          incomingSource: stamp,
+        });
+        continue;
+      }
+      if (!incomingWins({ by: rule.strategy, sourcePriority: rule.sourcePriority }, owner, stamp)) continue;
+    }
     if (!sameValue(values[field], value)) {
       values[field] = value;
       changedFields.push(field);
@@ -72,7 +152,18 @@ export function mergeLatestWins(
     if (value === null) delete nextProvenance[field];
     else nextProvenance[field] = stamp;
   }
-  return { values, provenance: nextProvenance, changedFields };
+  return { values, provenance: nextProvenance, changedFields, conflicts };
+}
+
+/** The default rule everywhere: the most recent change wins. */
+export function mergeLatestWins(
+  current: Record<string, unknown> | null,
+  provenance: ProvenanceMap,
+  incoming: Record<string, unknown>,
+  fields: readonly string[],
+  stamp: SourceStamp,
+): MergeResult {
+  return mergeWithRules(current, provenance, incoming, fields, stamp);
 }
 
 /**

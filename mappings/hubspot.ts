@@ -21,6 +21,7 @@ export const hubspotMappings: Record<string, StreamMappingInput> = {
     fields: {
       kind: { const: 'business' },
       displayName: { path: 'properties.name' },
+      lookupCode: { path: 'properties.agency_client_code' },
       phone: { path: 'properties.phone' },
       'address.line1': { path: 'properties.address' },
       'address.city': { path: 'properties.city' },
@@ -34,6 +35,7 @@ export const hubspotMappings: Record<string, StreamMappingInput> = {
     fields: {
       kind: { const: 'person' },
       displayName: { join: ['properties.firstname', 'properties.lastname'], transform: 'collapseSpaces' },
+      lookupCode: { path: 'properties.agency_client_code' },
       email: { path: 'properties.email', transform: 'lower' },
       phone: { path: 'properties.phone' },
       'address.line1': { path: 'properties.address' },

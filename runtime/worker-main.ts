@@ -7,7 +7,7 @@ import { createLogger } from './logger.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
 import { temporalLogger } from './temporal-logger.ts';
-import { createWorker } from './worker.ts';
+import { createWorkers } from './worker.ts';
 
 const cfg = config();
 const logger = createLogger('worker');
@@ -20,18 +20,18 @@ Runtime.install({
 
 const pool = createPool(cfg.DATABASE_URL, 10);
 const keyring = keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dataDir(cfg), cfg.NODE_ENV);
-const { worker, connection } = await createWorker({
+const group = await createWorkers({
   address: cfg.TEMPORAL_ADDRESS,
   namespace: cfg.TEMPORAL_NAMESPACE,
   taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
   deps: { pool, keyring, logger },
   workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
 });
-process.on('SIGTERM', () => worker.shutdown());
-process.on('SIGINT', () => worker.shutdown());
+process.on('SIGTERM', () => group.shutdown());
+process.on('SIGINT', () => group.shutdown());
 logger.info({ taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX), pid: process.pid }, 'worker polling');
 process.send?.({ ready: true, pid: process.pid });
-await worker.run();
-await connection.close();
+await group.run();
+await group.connection.close();
 await pool.end();
 logger.info('worker stopped');

@@ -1,8 +1,11 @@
-// Builds a Temporal worker for this process: workflows from the prebuilt bundle (or bundled on
-// the fly from workflows/), every activity with its dependencies.
+// The workers of one process: the main task queue (workflows and database activities) and one
+// activity-only worker per vendor queue. Workflows come from a prebuilt bundle (tests,
+// production images) or are bundled at start from workflows/.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.ts';
 import { createActivities } from '../activities/index.ts';
+import { registry } from '../connectors/registry.ts';
+import { vendorTaskQueue } from './task-queues.ts';
 
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
 
@@ -18,20 +21,49 @@ export interface WorkerSetup {
   maxConcurrentActivityTaskExecutions?: number;
 }
 
-export async function createWorker(
-  setup: WorkerSetup,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
+export interface WorkerGroup {
+  workers: Worker[];
+  connection: NativeConnection;
+  /** Runs every worker until shutdown; rejects if one fails. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
   const connection = setup.connection ?? (await NativeConnection.connect({ address: setup.address }));
-  const options: WorkerOptions = {
+  const activities = createActivities(setup.deps);
+  const main: WorkerOptions = {
     connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    activities: createActivities(setup.deps),
+    activities,
     maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivityTaskExecutions ?? 20,
     ...(setup.workflowBundlePath
       ? { workflowBundle: { codePath: setup.workflowBundlePath } }
       : { workflowsPath }),
   };
-  const worker = await Worker.create(options);
-  return { worker, connection };
+  const workers = [await Worker.create(main)];
+  for (const [provider, entry] of Object.entries(registry)) {
+    if (!entry) continue;
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: setup.namespace,
+        taskQueue: vendorTaskQueue(setup.taskQueue, provider),
+        activities,
+        // A few long page-walking activities per vendor per process; the account throttle paces requests.
+        maxConcurrentActivityTaskExecutions: 4,
+      }),
+    );
+  }
+  return {
+    workers,
+    connection,
+    async run() {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
 }

@@ -1,2 +1,4 @@
 // Every workflow type the worker runs. Workflow code is deterministic and Node-free.
+export { resolveConflict } from './resolve-conflict.ts';
+export { scheduledSync } from './scheduled-sync.ts';
 export { syncConnection } from './sync-connection.ts';

@@ -24,6 +24,10 @@ export interface SyncProgress {
   streams: string[];
   counts: SyncCounts;
   startedAt: string | null;
+  /** Records read per second since the run started. */
+  recordsPerSecond: number | null;
+  /** Estimated completion, from the last full sync's size (null when unknown). */
+  eta: string | null;
   /** A sync requested while this one runs; it starts when this one ends. */
   followUp: SyncMode | null;
 }
@@ -52,3 +56,18 @@ export const zeroSyncCounts = (): SyncCounts => ({
   skipped: 0,
   pages: 0,
 });
+
+export function conflictWorkflowId(conflictId: string): string {
+  return `conflict/${conflictId}`;
+}
+
+export interface ConflictDecision {
+  /** Keep the current value, take the incoming one, or set `value`. */
+  resolution: 'current' | 'incoming' | 'value';
+  value?: unknown;
+  /** Who decided (an API key id or a console user), for the audit trail. */
+  decidedBy?: string;
+}
+
+/** A person's decision on a conflict, sent by POST /v1/conflicts/{id}/resolve. */
+export const decideConflictSignal = defineSignal<[ConflictDecision]>('decide');

@@ -19,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync.ts';
 import { Stream, SyncMode as SyncModeAttr, SyncPhase } from '../runtime/search-attributes.ts';
+import { vendorTaskQueue } from '../runtime/task-queues.ts';
 import {
   progressQuery,
   requestSyncSignal,
@@ -46,10 +47,14 @@ interface SyncOptions {
   callsPerRun: number;
   /** How long a freshly started workflow waits for its first request. */
   idleTimeoutMs: number;
+  /** A worker silent this long is presumed dead and its activity moves to another worker. */
+  heartbeatTimeoutMs: number;
 }
 
 interface RunState {
   syncRunId: string;
+  provider: string;
+  expectedRecords: number | null;
   mode: SyncMode;
   remap: boolean;
   streams: string[];
@@ -65,24 +70,33 @@ export interface SyncSummary {
   counts: SyncCounts;
 }
 
-const defaults: SyncOptions = { budgetMs: 10_000, callsPerRun: 200, idleTimeoutMs: 60_000 };
+const defaults: SyncOptions = {
+  budgetMs: 10_000,
+  callsPerRun: 200,
+  idleTimeoutMs: 60_000,
+  heartbeatTimeoutMs: 30_000,
+};
 
 const { beginSyncRun, completeSyncRun, failSyncRun } = proxyActivities<SyncActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-const { syncStream } = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 25,
-    nonRetryableErrorTypes: ['AuthInvalid', 'VendorRejected', 'ConnectionNotActive'],
-  },
-});
+/** Vendor work runs on the vendor's task queue, so the vendor's ceiling holds across workers. */
+function vendorActivities(provider: string, heartbeatTimeoutMs: number) {
+  return proxyActivities<SyncActivities>({
+    taskQueue: vendorTaskQueue(workflowInfo().taskQueue, provider),
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      maximumAttempts: 25,
+      nonRetryableErrorTypes: ['AuthInvalid', 'VendorRejected', 'ConnectionNotActive'],
+    },
+  });
+}
 
 function merge(a: SyncRequest | null, b: SyncRequest): SyncRequest {
   if (!a) return { ...b };
@@ -107,18 +121,25 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
   setHandler(requestSyncSignal, (req) => {
     request = merge(request, req);
   });
-  setHandler(progressQuery, () => ({
-    connectionId: input.connectionId,
-    syncRunId: run?.syncRunId ?? null,
-    mode: run?.mode ?? null,
-    phase,
-    stream: run ? (run.streams[run.streamIndex] ?? null) : null,
-    streamIndex: run?.streamIndex ?? 0,
-    streams: run?.streams ?? [],
-    counts: run?.counts ?? zeroSyncCounts(),
-    startedAt: run?.startedAt ?? null,
-    followUp: run ? (request?.mode ?? null) : null,
-  }));
+  setHandler(progressQuery, () => {
+    const elapsed = run ? (Date.now() - Date.parse(run.startedAt)) / 1000 : 0;
+    const rate = run && elapsed > 0 ? run.counts.read / elapsed : null;
+    const remaining = run?.expectedRecords ? Math.max(0, run.expectedRecords - run.counts.read) : null;
+    return {
+      connectionId: input.connectionId,
+      syncRunId: run?.syncRunId ?? null,
+      mode: run?.mode ?? null,
+      phase,
+      stream: run ? (run.streams[run.streamIndex] ?? null) : null,
+      streamIndex: run?.streamIndex ?? 0,
+      streams: run?.streams ?? [],
+      counts: run?.counts ?? zeroSyncCounts(),
+      startedAt: run?.startedAt ?? null,
+      recordsPerSecond: rate === null ? null : Math.round(rate),
+      eta: rate && remaining !== null ? new Date(Date.now() + (remaining / rate) * 1000).toISOString() : null,
+      followUp: run ? (request?.mode ?? null) : null,
+    };
+  });
 
   if (!run) {
     if (!(await condition(() => request !== null, opts.idleTimeoutMs))) {
@@ -136,6 +157,8 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
     });
     run = {
       syncRunId,
+      provider: begun.provider,
+      expectedRecords: begun.expectedRecords,
       mode: req.mode,
       remap: Boolean(req.remap),
       streams: begun.streams,
@@ -145,6 +168,7 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
     };
   }
   const current = run;
+  const { syncStream } = vendorActivities(current.provider, opts.heartbeatTimeoutMs);
   upsertSearchAttributes([
     { key: SyncModeAttr, value: current.mode },
     { key: SyncPhase, value: 'reading' },
@@ -163,6 +187,7 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
         mode: current.mode,
         budgetMs: opts.budgetMs,
         remap: current.remap,
+        workflowTaskQueue: workflowInfo().taskQueue,
       });
       current.counts = add(current.counts, { ...result.counts, pages: result.pages });
       if (result.done) current.streamIndex++;

@@ -1,12 +1,21 @@
-// Connections and "sync now". A sync request is a signal-with-start on the connection's fixed
-// workflow id: it starts a sync, or, when one is running, queues one follow-up run.
+// Connections, "sync now", their sync runs and their schedules. A sync request is a
+// signal-with-start on the connection's fixed workflow id: it starts a sync or queues one
+// follow-up behind the running one.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ConnectionId, Provider, TenantId } from '../../runtime/search-attributes.ts';
-import { requestSyncSignal, syncWorkflowId } from '../../workflows/shared.ts';
+import type { Context } from 'hono';
+import {
+  backfillConnectionSchedule,
+  defaultScheduleSettings,
+  describeConnectionSchedules,
+  ensureConnectionSchedules,
+  type ScheduleSettings,
+} from '../../runtime/schedules.ts';
+import { requestSync } from '../../runtime/sync-requests.ts';
 import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
+import { decodeCursor, encodeCursor } from '../pagination.ts';
 import { ProblemError } from '../problem.ts';
-import { connectionSchema, idParam, toSyncRun } from '../schemas.ts';
+import { connectionSchema, idParam, syncRunSchema, toSyncRun } from '../schemas.ts';
 
 const listRoute = createRoute({
   method: 'get',
@@ -60,15 +69,144 @@ const syncRoute = createRoute({
   },
 });
 
-export async function loadTenantConnection(c: { get: (k: 'deps' | 'tenantId') => never }, id: string) {
-  const deps = c.get('deps') as AppEnv['Variables']['deps'];
-  const tenantId = c.get('tenantId') as string;
+const runsRoute = createRoute({
+  method: 'get',
+  path: '/v1/connections/{id}/runs',
+  tags: ['Syncs'],
+  summary: 'The connection’s sync runs, newest first: attempts, counts and why a run failed',
+  middleware: [requireScope('connections:read')] as const,
+  request: {
+    params: idParam,
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Sync runs',
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.array(syncRunSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+  },
+});
+
+const scheduleSchema = z
+  .object({
+    interval_minutes: z.number().int(),
+    full_sync_hour_utc: z.number().int(),
+    paused: z.boolean(),
+    note: z.string().nullable(),
+    schedules: z.record(
+      z.string(),
+      z
+        .object({
+          id: z.string(),
+          paused: z.boolean(),
+          note: z.string().nullable(),
+          next_runs: z.array(z.string()),
+          recent_runs: z.array(z.object({ scheduled_at: z.string(), workflow_id: z.string() })),
+        })
+        .nullable(),
+    ),
+  })
+  .openapi('ConnectionSchedule');
+
+const getScheduleRoute = createRoute({
+  method: 'get',
+  path: '/v1/connections/{id}/schedule',
+  tags: ['Schedules'],
+  summary: 'The connection’s sync schedules (incremental every N minutes, full nightly)',
+  middleware: [requireScope('connections:read')] as const,
+  request: { params: idParam },
+  responses: {
+    200: { description: 'Schedule', content: { 'application/json': { schema: scheduleSchema } } },
+  },
+});
+
+const patchScheduleRoute = createRoute({
+  method: 'patch',
+  path: '/v1/connections/{id}/schedule',
+  tags: ['Schedules'],
+  summary: 'Change the interval, the nightly hour, or pause and resume',
+  middleware: [requireScope('connections:write')] as const,
+  request: {
+    params: idParam,
+    body: {
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              interval_minutes: z.number().int().min(1).max(1440).optional(),
+              full_sync_hour_utc: z.number().int().min(0).max(23).optional(),
+              paused: z.boolean().optional(),
+              note: z.string().max(200).optional(),
+            })
+            .openapi('SchedulePatch'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'Schedule', content: { 'application/json': { schema: scheduleSchema } } },
+  },
+});
+
+const backfillRoute = createRoute({
+  method: 'post',
+  path: '/v1/connections/{id}/schedule/backfill',
+  tags: ['Schedules'],
+  summary: 'Run the ticks a time range missed (they fold into one sync)',
+  middleware: [requireScope('connections:write')] as const,
+  request: {
+    params: idParam,
+    body: {
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              start: z.iso.datetime({ offset: true }),
+              end: z.iso.datetime({ offset: true }),
+              mode: z.enum(['full', 'incremental']).default('incremental'),
+            })
+            .openapi('BackfillRequest'),
+        },
+      },
+    },
+  },
+  responses: {
+    202: {
+      description: 'Backfill requested',
+      content: { 'application/json': { schema: z.object({ accepted: z.boolean() }) } },
+    },
+  },
+});
+
+export async function loadTenantConnection(c: Context<AppEnv>, id: string) {
+  const deps = c.get('deps');
   const { rows } = await deps.pool.query('select * from connections where id = $1 and tenant_id = $2', [
     id,
-    tenantId,
+    c.get('tenantId'),
   ]);
   if (!rows[0]) throw new ProblemError('not-found', `No connection ${id}.`);
   return rows[0];
+}
+
+function scheduleSettings(settings: Record<string, unknown>): ScheduleSettings {
+  return { ...defaultScheduleSettings, ...((settings.schedule as Partial<ScheduleSettings>) ?? {}) };
+}
+
+async function scheduleView(c: Context<AppEnv>, connectionId: string, settings: ScheduleSettings) {
+  return {
+    interval_minutes: settings.incrementalEveryMinutes,
+    full_sync_hour_utc: settings.fullSyncHourUtc,
+    paused: settings.paused,
+    note: settings.note ?? null,
+    schedules: await describeConnectionSchedules(c.get('deps').temporal, connectionId),
+  };
 }
 
 export const connectionRoutes = new OpenAPIHono<AppEnv>()
@@ -108,27 +246,90 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
       ? c.req.valid('json')
       : { mode: 'incremental' as const };
     const mode = body?.mode ?? 'incremental';
-    const conn = await loadTenantConnection(c as never, id);
-    if (conn.status !== 'active')
+    const conn = await loadTenantConnection(c, id);
+    if (conn.status !== 'active') {
       throw new ProblemError(
         'conflict',
         `The connection is ${conn.status}${conn.status_reason ? ` (${conn.status_reason})` : ''}.`,
       );
-    const workflowId = syncWorkflowId(id);
-    const handle = await deps.temporal.workflow.signalWithStart('syncConnection', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [{ connectionId: id }],
-      signal: requestSyncSignal,
-      signalArgs: [{ mode }],
-      typedSearchAttributes: [
-        { key: TenantId, value: conn.tenant_id },
-        { key: ConnectionId, value: id },
-        { key: Provider, value: conn.provider },
-      ],
-    });
+    }
+    const { workflowId, runId } = await requestSync(
+      deps.temporal,
+      deps.taskQueue,
+      { connectionId: id, tenantId: conn.tenant_id, provider: conn.provider },
+      { mode },
+    );
     return c.json(
-      { workflow_id: workflowId, run_id: handle.signaledRunId, mode, status_url: `/v1/syncs/${workflowId}` },
+      { workflow_id: workflowId, run_id: runId, mode, status_url: `/v1/syncs/${workflowId}` },
       202,
     );
+  })
+  .openapi(runsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const q = c.req.valid('query');
+    await loadTenantConnection(c, id);
+    const position = decodeCursor(q.cursor);
+    const { rows } = await c.get('deps').pool.query(
+      `select *, started_at::text as _position from sync_runs
+        where connection_id = $1 and ($2::timestamptz is null or (started_at, id) < ($2::timestamptz, $3::uuid))
+        order by started_at desc, id desc limit $4`,
+      [id, position?.t ?? null, position?.id ?? null, q.limit + 1],
+    );
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        data: page.map(toSyncRun),
+        next_cursor: more && last ? encodeCursor({ t: last._position, id: last.id }) : null,
+      },
+      200,
+    );
+  })
+  .openapi(getScheduleRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const conn = await loadTenantConnection(c, id);
+    return c.json(await scheduleView(c, id, scheduleSettings(conn.settings)), 200);
+  })
+  .openapi(patchScheduleRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    const conn = await loadTenantConnection(c, id);
+    const current = scheduleSettings(conn.settings);
+    const next: ScheduleSettings = {
+      incrementalEveryMinutes: patch.interval_minutes ?? current.incrementalEveryMinutes,
+      fullSyncHourUtc: patch.full_sync_hour_utc ?? current.fullSyncHourUtc,
+      paused: patch.paused ?? current.paused,
+      note: patch.note ?? (patch.paused === false ? undefined : current.note),
+    };
+    const deps = c.get('deps');
+    await ensureConnectionSchedules(
+      deps.temporal,
+      deps.taskQueue,
+      { connectionId: id, tenantId: conn.tenant_id, provider: conn.provider },
+      next,
+    );
+    await deps.pool.query(
+      `update connections set settings = jsonb_set(settings, '{schedule}', $2::jsonb), updated_at = now() where id = $1`,
+      [id, JSON.stringify(next)],
+    );
+    return c.json(await scheduleView(c, id, next), 200);
+  })
+  .openapi(backfillRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    await loadTenantConnection(c, id);
+    if (Date.parse(body.end) <= Date.parse(body.start)) {
+      throw new ProblemError('validation', 'end must be after start', {
+        errors: [{ field: 'end', message: 'end must be after start' }],
+      });
+    }
+    await backfillConnectionSchedule(
+      c.get('deps').temporal,
+      id,
+      body.mode,
+      new Date(body.start),
+      new Date(body.end),
+    );
+    return c.json({ accepted: true }, 202);
   });

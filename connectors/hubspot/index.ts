@@ -5,7 +5,7 @@ import { hubspotClient } from './client.ts';
 import { hubspotDefinition } from './definition.ts';
 import { classifyHubSpotError } from './errors.ts';
 import { HubSpotReader } from './streams.ts';
-import { hubspotUpsert } from './writes.ts';
+import { hubspotUpdate, hubspotUpsert } from './writes.ts';
 
 export const hubspotConnector: Connector = {
   definition: hubspotDefinition,
@@ -25,6 +25,14 @@ export const hubspotConnector: Connector = {
     return {
       read: (req) => reader.read(req),
       upsert: (stream, idField, records) => hubspotUpsert(client, throttle, stream, idField, records),
+      update: (stream, externalId, fields) =>
+        hubspotUpdate(
+          client,
+          throttle,
+          stream,
+          externalId,
+          Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.replace(/^properties\./, ''), v])),
+        ),
     };
   },
   classifyError: classifyHubSpotError,

@@ -41,3 +41,21 @@ export async function hubspotUpsert(
   }
   return out;
 }
+
+/** PATCH one CRM object's properties (a conflict decided against HubSpot's value). */
+export async function hubspotUpdate(
+  client: Client,
+  throttle: Throttle,
+  objectType: string,
+  objectId: string,
+  properties: Record<string, unknown>,
+): Promise<void> {
+  const props = Object.fromEntries(
+    Object.entries(properties).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
+  );
+  try {
+    await throttle.run(() => client.crm.objects.basicApi.update(objectType, objectId, { properties: props }));
+  } catch (err) {
+    throw classifyHubSpotError(err);
+  }
+}

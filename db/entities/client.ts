@@ -19,6 +19,8 @@ export const ClientSchema = defineEntity({
     tenantId: p.uuid(),
     kind: p.enum(['person', 'business'] as const).default('business'),
     displayName: p.text(),
+    /** The agency's own code for the client, shared by its AMS and (as a custom field) its CRM. */
+    lookupCode: p.text().nullable(),
     nameNormalized: p.text(),
     email: p.text().nullable(),
     phone: p.text().nullable(),

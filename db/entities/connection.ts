@@ -16,6 +16,8 @@ export const ConnectionSchema = defineEntity({
     credentials: p.text().nullable().lazy(),
     credentialsKeyId: p.text().nullable(),
     settings: p.json<Record<string, unknown>>().onCreate(() => ({})),
+    /** Set at the first failed sync after a success; a connection failing for days is paused. */
+    failingSince: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -2,8 +2,10 @@ export * from './api-key.ts';
 export * from './carrier.ts';
 export * from './change-event.ts';
 export * from './client.ts';
+export * from './conflict.ts';
 export * from './connection.ts';
 export * from './connection-stream.ts';
+export * from './merge-rule.ts';
 export * from './policy.ts';
 export * from './policy-transaction.ts';
 export * from './producer.ts';
@@ -17,8 +19,10 @@ import { ApiKeySchema } from './api-key.ts';
 import { CarrierSchema } from './carrier.ts';
 import { ChangeEventSchema } from './change-event.ts';
 import { ClientSchema } from './client.ts';
+import { ConflictSchema } from './conflict.ts';
 import { ConnectionSchema } from './connection.ts';
 import { ConnectionStreamSchema } from './connection-stream.ts';
+import { MergeRuleSchema } from './merge-rule.ts';
 import { PolicySchema } from './policy.ts';
 import { PolicyTransactionSchema } from './policy-transaction.ts';
 import { ProducerSchema } from './producer.ts';
@@ -41,4 +45,6 @@ export const allEntities = [
   PolicySchema,
   PolicyTransactionSchema,
   ChangeEventSchema,
+  MergeRuleSchema,
+  ConflictSchema,
 ];

@@ -148,14 +148,14 @@ describe('HubSpot sync end to end', () => {
 
   test('a second full sync with nothing changed writes nothing and emits nothing', async () => {
     const { rows: before } = await h.pool.query(
-      'select max(seq) as seq from change_events where tenant_id = $1',
+      'select max(seq) as seq from change_events where tenant_id = $1 and op is not null',
       [tenantId],
     );
     const status = await runSync('full');
     expect(status.status).toBe('completed');
     expect(status.run?.counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     const { rows: after } = await h.pool.query(
-      'select max(seq) as seq from change_events where tenant_id = $1',
+      'select max(seq) as seq from change_events where tenant_id = $1 and op is not null',
       [tenantId],
     );
     expect(after[0].seq).toBe(before[0].seq);

@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.ts';
+import type { ProviderId } from '../../connectors/types.ts';
 import { createConnection } from '../../db/connection-store.ts';
 import { createOrm, type Orm } from '../../db/orm.ts';
 import { createPool, type Pool } from '../../db/pool.ts';
@@ -14,7 +15,7 @@ import { createTenant, issueApiKey } from '../../db/tenant-store.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type Keyring, parseKeyring } from '../../runtime/secret-box.ts';
 import { mainTaskQueue } from '../../runtime/task-queues.ts';
-import { createWorker } from '../../runtime/worker.ts';
+import { createWorkers } from '../../runtime/worker.ts';
 
 export interface Harness {
   pool: Pool;
@@ -23,6 +24,8 @@ export interface Harness {
   keyring: Keyring;
   sandboxUrl: string;
   taskQueue: string;
+  /** The prefix of this file's task queues (TASK_QUEUE_PREFIX for a worker process). */
+  taskQueuePrefix: string;
   app: ReturnType<typeof createApp>;
   startWorker(): Promise<RunningWorker>;
   newTenant(name?: string): Promise<{ tenantId: string; apiKey: string }>;
@@ -35,7 +38,7 @@ export interface Harness {
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  workers: Worker[];
   stop(): Promise<void>;
 }
 
@@ -53,7 +56,8 @@ export async function createHarness(): Promise<Harness> {
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
   const temporal = env.client;
   const keyring = parseKeyring(inject('credentialsKeys'));
-  const taskQueue = mainTaskQueue(`t-${randomUUID().slice(0, 8)}-`);
+  const taskQueuePrefix = `t-${randomUUID().slice(0, 8)}-`;
+  const taskQueue = mainTaskQueue(taskQueuePrefix);
   const logger = createLogger('test', (process.env.TEST_LOG_LEVEL as 'warn') ?? 'warn');
   const app = createApp({ pool, orm, temporal, keyring, logger, taskQueue, namespace: 'default' });
   const workers: RunningWorker[] = [];
@@ -65,9 +69,10 @@ export async function createHarness(): Promise<Harness> {
     keyring,
     sandboxUrl: inject('sandboxUrl'),
     taskQueue,
+    taskQueuePrefix,
     app,
     async startWorker() {
-      const { worker } = await createWorker({
+      const group = await createWorkers({
         address: inject('temporalAddress'),
         connection: env.nativeConnection,
         namespace: 'default',
@@ -75,11 +80,11 @@ export async function createHarness(): Promise<Harness> {
         deps: { pool, keyring, logger },
         workflowBundlePath: inject('workflowBundlePath'),
       });
-      const running = worker.run();
+      const running = group.run();
       const handle: RunningWorker = {
-        worker,
+        workers: group.workers,
         async stop() {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
+          group.shutdown();
           await running;
         },
       };
@@ -112,12 +117,21 @@ export async function createHarness(): Promise<Harness> {
   };
 }
 
+export interface SandboxAccount {
+  accountId: string;
+  /** HubSpot's private-app token (the other vendors carry theirs in `credentials`). */
+  accessToken: string;
+  credentials: Record<string, string>;
+  baseUrl: string;
+  adminUrl: string;
+}
+
 /** A fresh account in a vendor sandbox, made through the sandbox's admin API. */
 export async function sandboxAccount(
   sandboxUrl: string,
   vendor: string,
   opts: Record<string, unknown> = {},
-): Promise<{ accountId: string; accessToken: string; baseUrl: string; adminUrl: string }> {
+): Promise<SandboxAccount> {
   const res = await fetch(`${sandboxUrl}/${vendor}/_admin/accounts`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -125,9 +139,15 @@ export async function sandboxAccount(
   });
   if (!res.ok)
     throw new Error(`could not create a ${vendor} sandbox account: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { accountId: string; accessToken: string };
+  const body = (await res.json()) as {
+    accountId: string;
+    accessToken?: string;
+    credentials?: Record<string, string>;
+  };
   return {
-    ...body,
+    accountId: String(body.accountId),
+    accessToken: body.accessToken ?? body.credentials?.accessToken ?? '',
+    credentials: body.credentials ?? (body.accessToken ? { accessToken: body.accessToken } : {}),
     baseUrl: `${sandboxUrl}/${vendor}`,
     adminUrl: `${sandboxUrl}/${vendor}/_admin/accounts/${body.accountId}`,
   };
@@ -141,6 +161,22 @@ export async function sandboxAdmin<T = unknown>(url: string, method = 'GET', bod
   });
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** A connection of the tenant to a sandbox account of any vendor. */
+export async function vendorConnection(
+  h: Harness,
+  tenantId: string,
+  provider: ProviderId,
+  account: SandboxAccount,
+): Promise<string> {
+  return createConnection(h.pool, h.keyring, {
+    tenantId,
+    provider,
+    displayName: provider,
+    credentials: account.credentials,
+    settings: { baseUrl: account.baseUrl, accountId: account.accountId },
+  });
 }
 
 export async function hubspotConnection(
@@ -174,4 +210,42 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Starts (or signals) a connection's sync with workflow options the API does not expose. */
+export async function startSync(
+  h: Harness,
+  target: { connectionId: string; tenantId: string; provider?: string },
+  mode: 'full' | 'incremental',
+  options: Record<string, number> = {},
+): Promise<string> {
+  const { requestSyncSignal, syncWorkflowId } = await import('../../workflows/shared.ts');
+  const { ConnectionId, Provider, TenantId } = await import('../../runtime/search-attributes.ts');
+  const workflowId = syncWorkflowId(target.connectionId);
+  await h.temporal.workflow.signalWithStart('syncConnection', {
+    workflowId,
+    taskQueue: h.taskQueue,
+    args: [{ connectionId: target.connectionId, options }],
+    signal: requestSyncSignal,
+    signalArgs: [{ mode }],
+    typedSearchAttributes: [
+      { key: TenantId, value: target.tenantId },
+      { key: ConnectionId, value: target.connectionId },
+      { key: Provider, value: target.provider ?? 'hubspot' },
+    ],
+  });
+  return workflowId;
+}
+
+/** Waits until the connection's sync workflow has finished (following continue-as-new) and returns its result. */
+export async function syncResult(
+  h: Harness,
+  connectionId: string,
+  timeoutMs = 120_000,
+): Promise<{ status: string; counts: Record<string, number>; syncRunId: string | null }> {
+  const handle = h.temporal.workflow.getHandle(`sync/${connectionId}`);
+  return (await Promise.race([
+    handle.result(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('sync did not finish in time')), timeoutMs)),
+  ])) as { status: string; counts: Record<string, number>; syncRunId: string | null };
 }

@@ -22,7 +22,15 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
   app.post('/accounts', async (c) => {
     const opts = createAccount.parse(await c.req.json().catch(() => ({})));
     const { portal, accessToken } = sandbox.createPortal(opts);
-    return c.json({ accountId: String(portal.portalId), accessToken, credentials: { accessToken }, counts: portal.counts() }, 201);
+    return c.json(
+      {
+        accountId: String(portal.portalId),
+        accessToken,
+        credentials: { accessToken },
+        counts: portal.counts(),
+      },
+      201,
+    );
   });
 
   app.get('/accounts/:id', (c) => {
@@ -50,6 +58,14 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
       .object({ ttlSeconds: z.number().int().nullable().default(null) })
       .parse(await c.req.json().catch(() => ({})));
     return c.json({ accessToken: sandbox.issueToken(portal, ttlSeconds) }, 201);
+  });
+
+  // Revoking a token, as uninstalling an app or rotating a private-app token does.
+  app.delete('/accounts/:id/tokens/:token', (c) => {
+    const portal = portalOf(c.req.param('id'));
+    if (!portal) return c.json({ error: 'no such account' }, 404);
+    sandbox.revokeToken(portal, c.req.param('token'));
+    return c.body(null, 204);
   });
 
   app.get('/accounts/:id/objects/:type', (c) => {

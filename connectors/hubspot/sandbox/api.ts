@@ -202,7 +202,9 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
     const chaos = portal.chaos;
     if (chaos.latencyMs) await sleep(chaos.latencyMs);
     portal.requestCount++;
+    const failNow = chaos.serverErrorNext > 0 && chaos.serverErrorNext-- > 0;
     if (
+      failNow ||
       chaos.failAfterRequests === 0 ||
       (chaos.serverErrorRate && portal.dice.roll() < chaos.serverErrorRate)
     ) {
@@ -211,7 +213,9 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
     if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
     portal.window.max = chaos.requestsPerWindow || 190;
     const slot = portal.window.take();
-    const injected = chaos.rateLimitRate > 0 && portal.dice.roll() < chaos.rateLimitRate;
+    const injected =
+      (chaos.rateLimitNext > 0 && chaos.rateLimitNext-- > 0) ||
+      (chaos.rateLimitRate > 0 && portal.dice.roll() < chaos.rateLimitRate);
     limitHeaders(c, portal, slot.remaining);
     if (!slot.allowed || injected) {
       return c.json(

@@ -37,6 +37,11 @@ export class HubSpotSandbox {
     return token;
   }
 
+  revokeToken(portal: HubSpotPortal, token: string): void {
+    portal.tokens.delete(token);
+    if (this.tokenIndex.get(token) === portal) this.tokenIndex.delete(token);
+  }
+
   portalForToken(token: string): HubSpotPortal | undefined {
     return this.tokenIndex.get(token);
   }

@@ -17,6 +17,10 @@ export const chaosSchema = z.object({
   requestsPerWindow: z.number().int().min(0).default(0),
   /** Fail every request with 5xx after this many more requests (-1 = off); for crash tests. */
   failAfterRequests: z.number().int().min(-1).default(-1),
+  /** Answer exactly the next N requests with the vendor's 429 (then carry on normally). */
+  rateLimitNext: z.number().int().min(0).default(0),
+  /** Answer exactly the next N requests with a 5xx (then carry on normally). */
+  serverErrorNext: z.number().int().min(0).default(0),
 });
 export type Chaos = z.infer<typeof chaosSchema>;
 

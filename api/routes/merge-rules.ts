@@ -1,0 +1,90 @@
+// The tenant's merge rules: per entity type and field ('*' for every field), the most recent
+// change wins (default), the most trusted source wins, or a person decides within a window.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { withTransaction } from '../../db/pool.ts';
+import { canonicalTypes } from '../../domain/canonical.ts';
+import type { AppEnv } from '../deps.ts';
+import { requireScope } from '../middleware.ts';
+
+const ruleSchema = z
+  .object({
+    entity_type: z.enum(canonicalTypes),
+    field: z.string().min(1).openapi({ example: 'termPremiumCents' }),
+    strategy: z.enum(['latest', 'priority', 'manual']),
+    source_priority: z
+      .array(z.string())
+      .default([])
+      .openapi({ description: 'Providers or connection ids, most trusted first.' }),
+    decision_window_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86_400)
+      .default(259_200),
+    fallback: z.enum(['latest', 'priority']).default('latest'),
+  })
+  .openapi('MergeRule');
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/merge-rules',
+  tags: ['Conflicts'],
+  summary: 'How fields are merged when systems disagree',
+  middleware: [requireScope('policies:read')] as const,
+  responses: {
+    200: {
+      description: 'Rules',
+      content: { 'application/json': { schema: z.object({ data: z.array(ruleSchema) }) } },
+    },
+  },
+});
+
+const putRoute = createRoute({
+  method: 'put',
+  path: '/v1/merge-rules',
+  tags: ['Conflicts'],
+  summary: 'Replace the merge rules',
+  middleware: [requireScope('policies:write')] as const,
+  request: { body: { content: { 'application/json': { schema: z.object({ data: z.array(ruleSchema) }) } } } },
+  responses: {
+    200: {
+      description: 'Rules',
+      content: { 'application/json': { schema: z.object({ data: z.array(ruleSchema) }) } },
+    },
+  },
+});
+
+async function list(c: Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0]) {
+  const { rows } = await c
+    .get('deps')
+    .pool.query(
+      'select entity_type, field, strategy, source_priority, decision_window_seconds, fallback from merge_rules where tenant_id = $1 order by entity_type, field',
+      [c.get('tenantId')],
+    );
+  return rows;
+}
+
+export const mergeRuleRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(getRoute, async (c) => c.json({ data: await list(c as never) }, 200))
+  .openapi(putRoute, async (c) => {
+    const { data } = c.req.valid('json');
+    await withTransaction(c.get('deps').pool, async (db) => {
+      await db.query('delete from merge_rules where tenant_id = $1', [c.get('tenantId')]);
+      for (const r of data) {
+        await db.query(
+          `insert into merge_rules (tenant_id, entity_type, field, strategy, source_priority, decision_window_seconds, fallback)
+           values ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            c.get('tenantId'),
+            r.entity_type,
+            r.field,
+            r.strategy,
+            r.source_priority,
+            r.decision_window_seconds,
+            r.fallback,
+          ],
+        );
+      }
+    });
+    return c.json({ data: await list(c as never) }, 200);
+  });

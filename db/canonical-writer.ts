@@ -1,0 +1,366 @@
+// Canonical entities from mapped source records. A record not yet linked to an entity is first
+// matched against what other systems already described (a policy by normalised number and term,
+// a client by the agency's lookup code, then email, then name and postal code), so the same
+// policy in the AMS and as a CRM deal becomes one entity. Fields then merge under the tenant's
+// rules with per-field provenance; a manual rule turns a disagreement into an open conflict.
+import { randomUUID } from 'node:crypto';
+import type { CanonicalType, Draft } from '../domain/canonical.ts';
+import {
+  compactProvenance,
+  expandProvenance,
+  type FieldConflict,
+  type MergeRules,
+  mergeWithRules,
+  type ProvenanceMap,
+  ruleFor,
+  type SourceStamp,
+} from '../domain/merge.ts';
+import type { Ref } from '../mappings/engine.ts';
+import { canonicalTables, fieldsOf, rowToFields, toParam } from './canonical-tables.ts';
+import { appendEvents, entityEvent, type OutboxEvent } from './outbox.ts';
+import type { Queryable } from './pool.ts';
+
+export interface MappedRecord {
+  sourceId: number;
+  externalId: string;
+  /** The entity this record describes; set by assignCanonicalIds for records not yet linked. */
+  canonicalId: string | null;
+  /** The entity does not exist yet: it is created with canonicalId. */
+  isNew: boolean;
+  entity: CanonicalType;
+  draft: Record<string, unknown>;
+  refs: Record<string, Ref>;
+  resolved: Record<string, string | null>;
+  stamp: SourceStamp;
+}
+
+export interface WriteScope {
+  tenantId: string;
+  connectionId: string;
+  stream: string;
+  provider: string;
+}
+
+interface Candidate {
+  id: string;
+  keys: string[];
+}
+
+/** Keys that identify the same real thing across systems, strongest first. */
+function matchKeys(entity: CanonicalType, v: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  const add = (k: string, ...parts: unknown[]) => {
+    if (parts.every((p) => p !== null && p !== undefined && p !== '')) keys.push(`${k}:${parts.join('|')}`);
+  };
+  switch (entity) {
+    case 'policy':
+      add('term', v.policyNumberNormalized, v.effectiveDate);
+      break;
+    case 'client':
+      add('code', v.lookupCode);
+      add('email', v.email);
+      add('name', v.nameNormalized, (v.address as { postalCode?: string } | null)?.postalCode);
+      break;
+    case 'producer':
+      add('email', v.email);
+      add('name', String(v.name ?? '').toLowerCase());
+      break;
+    case 'carrier':
+      add('naic', v.naicCode);
+      add('name', v.nameNormalized);
+      break;
+    case 'policy_transaction':
+      add('txn', v.policyId, v.type, v.effectiveDate);
+      break;
+  }
+  return keys;
+}
+
+/** Live entities of the tenant that share a key with the incoming ones and no record of this source. */
+async function findCandidates(
+  db: Queryable,
+  scope: WriteScope,
+  entity: CanonicalType,
+  incoming: Record<string, unknown>[],
+): Promise<Candidate[]> {
+  const table = canonicalTables[entity].table;
+  const notFromThisSource = `not exists (select 1 from source_records s where s.canonical_id = t.id and s.connection_id = $2
+                                                and s.stream = $3 and s.deleted_at is null)`;
+  const distinct = (f: string) => [
+    ...new Set(incoming.map((v) => v[f]).filter((x) => x !== null && x !== undefined)),
+  ];
+  let rows: Record<string, unknown>[] = [];
+  const base = [scope.tenantId, scope.connectionId, scope.stream];
+  switch (entity) {
+    case 'policy':
+      ({ rows } = await db.query(
+        `select t.id, t.policy_number_normalized, t.effective_date from ${table} t
+          where t.tenant_id = $1 and t.deleted_at is null and t.policy_number_normalized = any($4::text[]) and ${notFromThisSource}`,
+        [...base, distinct('policyNumberNormalized')],
+      ));
+      break;
+    case 'client':
+      ({ rows } = await db.query(
+        `select t.id, t.lookup_code, t.email, t.name_normalized, t.address from ${table} t
+          where t.tenant_id = $1 and t.deleted_at is null
+            and (t.lookup_code = any($4::text[]) or t.email = any($5::text[]) or t.name_normalized = any($6::text[]))
+            and ${notFromThisSource}`,
+        [...base, distinct('lookupCode'), distinct('email'), distinct('nameNormalized')],
+      ));
+      break;
+    case 'producer':
+      ({ rows } = await db.query(
+        `select t.id, t.email, t.name from ${table} t
+          where t.tenant_id = $1 and t.deleted_at is null and (t.email = any($4::text[]) or lower(t.name) = any($5::text[]))
+            and ${notFromThisSource}`,
+        [...base, distinct('email'), incoming.map((v) => String(v.name ?? '').toLowerCase())],
+      ));
+      break;
+    case 'carrier':
+      ({ rows } = await db.query(
+        `select t.id, t.naic_code, t.name_normalized from ${table} t
+          where t.tenant_id = $1 and t.deleted_at is null and (t.naic_code = any($4::text[]) or t.name_normalized = any($5::text[]))
+            and ${notFromThisSource}`,
+        [...base, distinct('naicCode'), distinct('nameNormalized')],
+      ));
+      break;
+    case 'policy_transaction':
+      ({ rows } = await db.query(
+        `select t.id, t.policy_id, t.type, t.effective_date from ${table} t
+          where t.tenant_id = $1 and t.deleted_at is null and t.policy_id = any($4::uuid[]) and ${notFromThisSource}`,
+        [...base, distinct('policyId')],
+      ));
+      break;
+  }
+  return rows.map((r) => ({ id: r.id as string, keys: matchKeys(entity, rowToFields(entity, r)) }));
+}
+
+/**
+ * Gives every record that is not yet linked the entity it describes: an existing one from
+ * another system when a key matches, else a new one (shared by records of this page that match
+ * each other).
+ */
+export async function assignCanonicalIds(
+  db: Queryable,
+  scope: WriteScope,
+  items: MappedRecord[],
+): Promise<void> {
+  const byEntity = new Map<CanonicalType, MappedRecord[]>();
+  for (const m of items) if (m.isNew) byEntity.set(m.entity, [...(byEntity.get(m.entity) ?? []), m]);
+  for (const [entity, records] of byEntity) {
+    const table = canonicalTables[entity];
+    const values = records.map((m) =>
+      table.values(m.draft as Draft, m.resolved, { provider: scope.provider, current: null }),
+    );
+    const index = new Map<string, string>();
+    for (const c of await findCandidates(db, scope, entity, values))
+      for (const k of c.keys) if (!index.has(k)) index.set(k, c.id);
+    records.forEach((m, i) => {
+      const keys = matchKeys(entity, values[i]!);
+      const found = keys.map((k) => index.get(k)).find(Boolean);
+      if (found) {
+        m.canonicalId = found;
+        m.isNew = false;
+      } else {
+        m.canonicalId = randomUUID();
+      }
+      for (const k of keys) if (!index.has(k)) index.set(k, m.canonicalId!);
+    });
+  }
+}
+
+export interface CanonicalWriteResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Conflicts opened by this write; a workflow waits on each for a decision. */
+  openedConflicts: string[];
+}
+
+export async function upsertCanonical(
+  db: Queryable,
+  scope: WriteScope,
+  items: MappedRecord[],
+  rules: MergeRules | undefined,
+): Promise<CanonicalWriteResult> {
+  const result: CanonicalWriteResult = { created: 0, updated: 0, unchanged: 0, openedConflicts: [] };
+  const byEntity = new Map<CanonicalType, MappedRecord[]>();
+  for (const m of items) byEntity.set(m.entity, [...(byEntity.get(m.entity) ?? []), m]);
+
+  for (const [entity, records] of byEntity) {
+    const table = canonicalTables[entity];
+    const fields = fieldsOf(entity);
+    const ids = [...new Set(records.map((m) => m.canonicalId!))];
+    const current = new Map<
+      string,
+      { fields: Record<string, unknown>; provenance: ProvenanceMap; deleted: boolean }
+    >();
+    const { rows: existing } = await db.query(
+      `select * from ${table.table} where id = any($1::uuid[]) for update`,
+      [ids],
+    );
+    for (const row of existing) {
+      current.set(row.id, {
+        fields: rowToFields(entity, row),
+        provenance: expandProvenance(row.provenance),
+        deleted: row.deleted_at !== null,
+      });
+    }
+
+    const inserts = new Map<string, { values: Record<string, unknown>; provenance: ProvenanceMap }>();
+    const updates = new Map<
+      string,
+      {
+        values: Record<string, unknown>;
+        provenance: ProvenanceMap;
+        changed: Set<string>;
+        was: Record<string, unknown>;
+      }
+    >();
+    const conflicts: (FieldConflict & { entityId: string; windowSeconds: number })[] = [];
+    for (const m of records) {
+      const id = m.canonicalId!;
+      const state = inserts.get(id) ?? updates.get(id) ?? current.get(id);
+      const incoming = table.values(m.draft as Draft, m.resolved, {
+        provider: scope.provider,
+        current: state ? ('values' in state ? state.values : state.fields) : null,
+      });
+      if (!state) {
+        const merged = mergeWithRules(null, {}, incoming, fields, m.stamp);
+        inserts.set(id, { values: merged.values, provenance: merged.provenance });
+        continue;
+      }
+      const before = 'values' in state ? state.values : state.fields;
+      const merged = mergeWithRules(before, state.provenance, incoming, fields, m.stamp, (f) =>
+        ruleFor(rules, entity, f),
+      );
+      for (const c of merged.conflicts)
+        conflicts.push({
+          ...c,
+          entityId: id,
+          windowSeconds: ruleFor(rules, entity, c.field).decisionWindowSeconds,
+        });
+      if (inserts.has(id)) {
+        inserts.set(id, { values: merged.values, provenance: merged.provenance });
+      } else if (merged.changedFields.length || (current.get(id)?.deleted && !updates.has(id))) {
+        const prior = updates.get(id);
+        updates.set(id, {
+          values: merged.values,
+          provenance: merged.provenance,
+          changed: new Set([...(prior?.changed ?? []), ...merged.changedFields]),
+          was: prior?.was ?? before,
+        });
+      } else {
+        result.unchanged++;
+      }
+    }
+
+    const events: OutboxEvent[] = [];
+    if (inserts.size) {
+      const rows = [...inserts.entries()];
+      const cols = table.columns;
+      const params: unknown[] = [
+        scope.tenantId,
+        rows.map(([id]) => id),
+        rows.map(([, r]) => JSON.stringify(compactProvenance(r.provenance))),
+      ];
+      for (const c of cols) params.push(rows.map(([, r]) => toParam(r.values[c.field], c.cast)));
+      const arrays = cols.map((c, n) => `$${n + 4}::${c.cast === 'jsonb' ? 'text' : c.cast}[]`);
+      await db.query(
+        `insert into ${table.table} (tenant_id, id, provenance, ${cols.map((c) => c.column).join(', ')})
+         select $1, u.id, u.provenance::jsonb, ${cols.map((c) => (c.cast === 'jsonb' ? `u.${c.column}::jsonb` : `u.${c.column}`)).join(', ')}
+           from unnest($2::uuid[], $3::text[], ${arrays.join(', ')}) as u(id, provenance, ${cols.map((c) => c.column).join(', ')})`,
+        params,
+      );
+      for (const [id, r] of rows) {
+        events.push(entityEvent(entity, id, 'created'));
+        if (entity === 'policy' && r.values.priorPolicyNumber)
+          events.push({
+            type: 'policy.renewed',
+            entityType: entity,
+            entityId: id,
+            data: { prior_policy_number: r.values.priorPolicyNumber },
+          });
+      }
+      result.created += rows.length;
+    }
+
+    if (updates.size) {
+      const rows = [...updates.entries()];
+      const cols = table.columns;
+      const params: unknown[] = [
+        rows.map(([id]) => id),
+        rows.map(([, u]) => JSON.stringify(compactProvenance(u.provenance))),
+      ];
+      for (const c of cols) params.push(rows.map(([, u]) => toParam(u.values[c.field], c.cast)));
+      const arrays = cols.map((c, n) => `$${n + 3}::${c.cast === 'jsonb' ? 'text' : c.cast}[]`);
+      await db.query(
+        `update ${table.table} t
+            set provenance = u.provenance::jsonb, updated_at = now(), deleted_at = null, delete_reason = null,
+                ${cols.map((c) => `${c.column} = ${c.cast === 'jsonb' ? `u.${c.column}::jsonb` : `u.${c.column}`}`).join(', ')}
+           from unnest($1::uuid[], $2::text[], ${arrays.join(', ')}) as u(id, provenance, ${cols.map((c) => c.column).join(', ')})
+          where t.id = u.id`,
+        params,
+      );
+      for (const [id, u] of rows) {
+        events.push(entityEvent(entity, id, 'updated', [...u.changed].sort()));
+        if (entity === 'policy' && u.changed.has('status') && u.values.status === 'cancelled') {
+          events.push({
+            type: 'policy.cancelled',
+            entityType: entity,
+            entityId: id,
+            data: { previous_status: u.was.status ?? null },
+          });
+        }
+      }
+      result.updated += rows.length;
+    }
+
+    if (conflicts.length) {
+      const { rows: opened } = await db.query<{
+        id: string;
+        entity_id: string;
+        field: string;
+        inserted: boolean;
+      }>(
+        `insert into conflicts (tenant_id, entity_type, entity_id, field, current_value, current_source, incoming_value, incoming_source, deadline_at)
+         select $1, $2, u.entity_id, u.field, u.current_value::jsonb, u.current_source::jsonb, u.incoming_value::jsonb, u.incoming_source::jsonb,
+                now() + make_interval(secs => u.window_seconds)
+           from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+                as u(entity_id, field, current_value, current_source, incoming_value, incoming_source, window_seconds)
+          -- A disagreement someone already decided (the same two values, either way round) is not
+          -- raised again while the losing side still says the same (it changes once the write-back
+          -- lands, or someone edits the record).
+          where not exists (select 1 from conflicts r
+                             where r.entity_id = u.entity_id and r.field = u.field and r.status = 'resolved'
+                               and ((r.incoming_value = u.incoming_value::jsonb and r.current_value = u.current_value::jsonb)
+                                 or (r.incoming_value = u.current_value::jsonb and r.current_value = u.incoming_value::jsonb)))
+         on conflict (entity_id, field) where status = 'open' do update
+            set incoming_value = excluded.incoming_value, incoming_source = excluded.incoming_source
+         returning id, entity_id, field, (xmax = 0) as inserted`,
+        [
+          scope.tenantId,
+          entity,
+          conflicts.map((c) => c.entityId),
+          conflicts.map((c) => c.field),
+          conflicts.map((c) => JSON.stringify(c.currentValue)),
+          conflicts.map((c) => JSON.stringify(c.currentSource)),
+          conflicts.map((c) => JSON.stringify(c.incomingValue)),
+          conflicts.map((c) => JSON.stringify(c.incomingSource)),
+          conflicts.map((c) => c.windowSeconds),
+        ],
+      );
+      for (const c of opened.filter((o) => o.inserted)) {
+        result.openedConflicts.push(c.id);
+        events.push({
+          type: 'conflict.opened',
+          entityType: 'conflict',
+          entityId: c.id,
+          data: { entity_type: entity, entity_id: c.entity_id, field: c.field },
+        });
+      }
+    }
+    await appendEvents(db, scope, events);
+  }
+  return result;
+}
