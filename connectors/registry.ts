@@ -1,8 +1,10 @@
 // Every connector and its default mapping. A new vendor is a folder and a line here.
+import { appliedEpicMappings } from '../mappings/applied-epic.ts';
 import type { StreamMappingInput } from '../mappings/engine.ts';
 import { ezlynxMappings } from '../mappings/ezlynx.ts';
 import { hawksoftMappings } from '../mappings/hawksoft.ts';
 import { hubspotMappings } from '../mappings/hubspot.ts';
+import { appliedEpicConnector } from './applied-epic/index.ts';
 import { ezlynxConnector } from './ezlynx/index.ts';
 import { hawksoftConnector } from './hawksoft/index.ts';
 import { hubspotConnector } from './hubspot/index.ts';
@@ -17,6 +19,11 @@ export interface RegisteredConnector {
 
 export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
   hubspot: { connector: hubspotConnector, mappings: hubspotMappings, sandboxPrefix: '/hubspot' },
+  'applied-epic': {
+    connector: appliedEpicConnector,
+    mappings: appliedEpicMappings,
+    sandboxPrefix: '/applied-epic',
+  },
   hawksoft: { connector: hawksoftConnector, mappings: hawksoftMappings, sandboxPrefix: '/hawksoft' },
   ezlynx: { connector: ezlynxConnector, mappings: ezlynxMappings, sandboxPrefix: '/ezlynx' },
 };

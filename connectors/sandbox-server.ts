@@ -4,6 +4,11 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
+  type AppliedEpicSandbox,
+  createAppliedEpicSandboxApp,
+  staticConsumerCredentials,
+} from './applied-epic/sandbox/index.ts';
+import {
   createEzlynxSandboxApp,
   type EzlynxSandbox,
   staticEzlynxCredentials,
@@ -47,6 +52,7 @@ export interface SandboxServer {
   url: string;
   port: number;
   hubspot: HubSpotSandbox;
+  appliedEpic: AppliedEpicSandbox;
   hawksoft: HawkSoftSandbox;
   ezlynx: EzlynxSandbox;
   describe(): Record<string, SandboxDescription>;
@@ -55,6 +61,7 @@ export interface SandboxServer {
 
 export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
   const hubspot = createHubSpotSandboxApp();
+  const appliedEpic = createAppliedEpicSandboxApp();
   const hawksoft = createHawkSoftSandboxApp();
   const ezlynx = createEzlynxSandboxApp();
   const mounted: Record<string, MountedSandbox> = {
@@ -70,6 +77,22 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
           accessToken: token,
         });
         return { accountId: String(portal.portalId), credentials: { accessToken: token } };
+      },
+    },
+    'applied-epic': {
+      prefix: '/applied-epic',
+      app: appliedEpic.app,
+      demoAccount(o) {
+        const { database, credentials } = appliedEpic.sandbox.createDatabase({
+          seed: o.seed,
+          clients: o.clients,
+          asOf: o.asOf,
+          credentials: staticConsumerCredentials(o.seed),
+        });
+        return {
+          accountId: database.name,
+          credentials: Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, String(v)])),
+        };
       },
     },
     hawksoft: {
@@ -129,6 +152,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     url,
     port,
     hubspot: hubspot.sandbox,
+    appliedEpic: appliedEpic.sandbox,
     hawksoft: hawksoft.sandbox,
     ezlynx: ezlynx.sandbox,
     describe() {

@@ -12,7 +12,10 @@ import { config, dataDir } from './config.ts';
 import { resolveDatabase } from './database.ts';
 import { demoApiKey, seedDemo } from './demo-seed.ts';
 import { createLogger } from './logger.ts';
+import { defaultScheduleSettings, ensureConnectionSchedules } from './schedules.ts';
 import { keyringFromEnv } from './secret-box.ts';
+import { mainTaskQueue } from './task-queues.ts';
+import { connectTemporalClient } from './temporal-client.ts';
 import { startTemporalDevServer } from './temporal-server.ts';
 
 const cfg = config();
@@ -91,6 +94,17 @@ try {
   const pool = createPool(database.url, 2);
   const demo = await seedDemo(pool, keyring, { apiKey, sandboxes });
   await pool.end();
+  // Each demo connection syncs on its own schedule (incremental every 15 minutes, full nightly).
+  const scheduler = await connectTemporalClient(temporal.address, cfg.TEMPORAL_NAMESPACE);
+  for (const [provider, connectionId] of Object.entries(demo.connections)) {
+    await ensureConnectionSchedules(
+      scheduler,
+      mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
+      { connectionId, tenantId: demo.tenantId, provider },
+      defaultScheduleSettings,
+    );
+  }
+  await scheduler.connection.close();
 
   const env = {
     ...process.env,

@@ -32,6 +32,12 @@ const allCases: VendorCase[] = [
     change: { properties: { amount: '4321.00' } },
   },
   {
+    provider: 'applied-epic',
+    policies: 'policies',
+    pick: (rs) => rs.find((r) => live(r) && !r.removedAt && r.policyNumber)!,
+    change: { premium: { estimated: { currencySymbol: '$', units: '4321', partialUnits: 0 } } },
+  },
+  {
     provider: 'hawksoft',
     policies: 'policies',
     pick: (rs) => rs.find((r) => live(r) && r.policyNumber)!,

@@ -1,0 +1,132 @@
+// Determinism guard for every workflow type: histories recorded from real runs (committed under
+// test/fixtures/histories/) must replay against today's workflow code with the production bundle.
+// A change that would break running workflows fails here and needs patched(). Runs of today's
+// code are replayed too; with RECORD_HISTORIES=1 they become the new fixtures.
+
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { findTemporalCli } from '../../runtime/temporal-server.ts';
+import {
+  createHarness,
+  type Harness,
+  hubspotConnection,
+  sandboxAccount,
+  startSync,
+  syncResult,
+} from '../support/harness.ts';
+
+const fixtures = new URL('../fixtures/histories/', import.meta.url).pathname;
+const workflowTypes = ['syncConnection', 'resolveConflict', 'scheduledSync'];
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+  await h.startWorker();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function replay(histories: { workflowId: string; history: unknown }[]) {
+  const failures: string[] = [];
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    histories,
+  )) {
+    if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+  }
+  return failures;
+}
+
+describe('workflow determinism', () => {
+  test('recorded histories of every workflow type replay against the current code', async () => {
+    const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
+    // The worker reads the CLI's JSON form itself (string event ids mark it).
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as unknown,
+    }));
+    for (const type of workflowTypes) expect(files.some((f) => f.startsWith(`${type}-`))).toBe(true);
+    expect(await replay(histories)).toEqual([]);
+  });
+
+  test('fresh runs of every workflow type replay deterministically', async () => {
+    const { tenantId } = await h.newTenant('Replay Agency');
+    const account = await sandboxAccount(h.sandboxUrl, 'hubspot', {
+      seed: 'replay',
+      clients: 8,
+      clean: true,
+      asOf: '2026-11-01',
+    });
+    const connectionId = await hubspotConnection(h, tenantId, account);
+    await startSync(h, { connectionId, tenantId }, 'full', { budgetMs: 1, callsPerRun: 3 });
+    await syncResult(h, connectionId);
+    const recorded: { name: string; workflowId: string; runId: string }[] = [];
+    let n = 0;
+    for await (const wf of h.temporal.workflow.list({ query: `WorkflowId = "sync/${connectionId}"` })) {
+      recorded.push({ name: `syncConnection-${++n}`, workflowId: wf.workflowId, runId: wf.runId });
+    }
+
+    const tick = await h.temporal.workflow.start('scheduledSync', {
+      taskQueue: h.taskQueue,
+      workflowId: `sync-tick/${connectionId}/${randomUUID()}`,
+      args: [{ connectionId, mode: 'incremental' }],
+    });
+    await tick.result();
+    await syncResult(h, connectionId);
+    recorded.push({ name: 'scheduledSync-1', workflowId: tick.workflowId, runId: tick.firstExecutionRunId });
+
+    const { rows: policy } = await h.pool.query('select id from policies where tenant_id = $1 limit 1', [
+      tenantId,
+    ]);
+    const { rows: conflict } = await h.pool.query(
+      `insert into conflicts (tenant_id, entity_type, entity_id, field, current_value, current_source, incoming_value, incoming_source, deadline_at)
+       values ($1, 'policy', $2, 'lineOfBusiness', '"HOME"', $3::jsonb, '"AUTOP"', $3::jsonb, now()) returning id`,
+      [
+        tenantId,
+        policy[0].id,
+        JSON.stringify({ connectionId, provider: 'hubspot', sourceRecordId: 0, sourceUpdatedAt: null }),
+      ],
+    );
+    const decided = await h.temporal.workflow.start('resolveConflict', {
+      taskQueue: h.taskQueue,
+      workflowId: `conflict/${conflict[0].id}`,
+      args: [{ conflictId: conflict[0].id, deadlineAt: new Date(Date.now() + 60_000).toISOString() }],
+    });
+    await decided.signal('decide', { resolution: 'current' });
+    await decided.result();
+    recorded.push({
+      name: 'resolveConflict-1',
+      workflowId: decided.workflowId,
+      runId: decided.firstExecutionRunId,
+    });
+
+    const histories = [];
+    for (const r of recorded) {
+      const history = await h.temporal.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
+      histories.push({ workflowId: r.workflowId, history });
+      if (process.env.RECORD_HISTORIES === '1') {
+        // The CLI writes the JSON form the SDK's replayer reads (historyFromJSON).
+        const json = execFileSync(findTemporalCli()!, [
+          'workflow',
+          'show',
+          '--address',
+          inject('temporalAddress'),
+          '--workflow-id',
+          r.workflowId,
+          '--run-id',
+          r.runId,
+          '--output',
+          'json',
+        ]);
+        writeFileSync(join(fixtures, `${r.name}.json`), json);
+      }
+    }
+    expect(histories.length).toBeGreaterThanOrEqual(3);
+    expect(await replay(histories)).toEqual([]);
+  });
+});
