@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { syncRoutes } from './routes/syncs.ts';
+import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
 
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', changeRoutes);
   app.route('/', conflictRoutes);
   app.route('/', mergeRuleRoutes);
+  app.route('/', vendorWebhookRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

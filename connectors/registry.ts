@@ -4,10 +4,12 @@ import type { StreamMappingInput } from '../mappings/engine.ts';
 import { ezlynxMappings } from '../mappings/ezlynx.ts';
 import { hawksoftMappings } from '../mappings/hawksoft.ts';
 import { hubspotMappings } from '../mappings/hubspot.ts';
+import { quickbooksMappings } from '../mappings/quickbooks.ts';
 import { appliedEpicConnector } from './applied-epic/index.ts';
 import { ezlynxConnector } from './ezlynx/index.ts';
 import { hawksoftConnector } from './hawksoft/index.ts';
 import { hubspotConnector } from './hubspot/index.ts';
+import { quickbooksConnector } from './quickbooks/index.ts';
 import type { Connector, ProviderId } from './types.ts';
 
 export interface RegisteredConnector {
@@ -26,6 +28,7 @@ export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
   },
   hawksoft: { connector: hawksoftConnector, mappings: hawksoftMappings, sandboxPrefix: '/hawksoft' },
   ezlynx: { connector: ezlynxConnector, mappings: ezlynxMappings, sandboxPrefix: '/ezlynx' },
+  quickbooks: { connector: quickbooksConnector, mappings: quickbooksMappings, sandboxPrefix: '/quickbooks' },
 };
 
 export function registered(provider: string): RegisteredConnector {

@@ -23,6 +23,11 @@ import {
   type HubSpotSandbox,
   staticPrivateAppToken,
 } from './hubspot/sandbox/index.ts';
+import {
+  createQuickBooksSandboxApp,
+  type QuickBooksSandbox,
+  staticQuickBooksCredentials,
+} from './quickbooks/sandbox/index.ts';
 
 export interface SandboxServerOptions {
   port: number;
@@ -55,6 +60,7 @@ export interface SandboxServer {
   appliedEpic: AppliedEpicSandbox;
   hawksoft: HawkSoftSandbox;
   ezlynx: EzlynxSandbox;
+  quickbooks: QuickBooksSandbox;
   describe(): Record<string, SandboxDescription>;
   stop(): Promise<void>;
 }
@@ -64,6 +70,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const appliedEpic = createAppliedEpicSandboxApp();
   const hawksoft = createHawkSoftSandboxApp();
   const ezlynx = createEzlynxSandboxApp();
+  const quickbooks = createQuickBooksSandboxApp();
   const mounted: Record<string, MountedSandbox> = {
     hubspot: {
       prefix: '/hubspot',
@@ -129,6 +136,19 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
         };
       },
     },
+    quickbooks: {
+      prefix: '/quickbooks',
+      app: quickbooks.app,
+      demoAccount(o) {
+        const { credentials } = quickbooks.sandbox.createRealm({
+          seed: o.seed,
+          clients: o.clients,
+          asOf: o.asOf,
+          credentials: staticQuickBooksCredentials(o.seed),
+        });
+        return { accountId: credentials.realmId, credentials: { ...credentials } };
+      },
+    },
   };
 
   const app = new Hono();
@@ -155,6 +175,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     appliedEpic: appliedEpic.sandbox,
     hawksoft: hawksoft.sandbox,
     ezlynx: ezlynx.sandbox,
+    quickbooks: quickbooks.sandbox,
     describe() {
       return Object.fromEntries(
         Object.entries(mounted).map(([vendor, sandbox]) => [

@@ -5,6 +5,7 @@ import { hubspotClient } from './client.ts';
 import { hubspotDefinition } from './definition.ts';
 import { classifyHubSpotError } from './errors.ts';
 import { HubSpotReader } from './streams.ts';
+import { hubspotWebhooks } from './webhooks.ts';
 import { hubspotUpdate, hubspotUpsert } from './writes.ts';
 
 export const hubspotConnector: Connector = {
@@ -36,4 +37,5 @@ export const hubspotConnector: Connector = {
     };
   },
   classifyError: classifyHubSpotError,
+  webhooks: hubspotWebhooks,
 };

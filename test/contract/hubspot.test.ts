@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@hubspot/api-client';
 import { beforeAll, describe, expect, inject, test } from 'vitest';
 import { hubspotConnector } from '../../connectors/hubspot/index.ts';
+import { signHubSpotRequest } from '../../connectors/hubspot/webhooks.ts';
 import {
   ConnectorError,
   type ConnectorSession,
@@ -286,5 +287,73 @@ describe('writing to HubSpot', () => {
     const matching = deals.filter((d) => d.properties.agency_policy_id === key);
     expect(matching).toHaveLength(1);
     expect(matching[0]!.properties.amount).toBe('1100.00');
+  });
+});
+
+describe('HubSpot webhooks (v3 signatures)', () => {
+  const secret = 'client-secret';
+  const url = 'https://hub.example.test/webhooks/hubspot/abc';
+  const rawBody = JSON.stringify([
+    {
+      eventId: 100,
+      subscriptionId: 7,
+      portalId: 62515,
+      occurredAt: 1_700_000_000_000,
+      subscriptionType: 'deal.propertyChange',
+      objectId: 1246965,
+      propertyName: 'amount',
+      propertyValue: '10',
+      changeSource: 'CRM',
+    },
+    {
+      eventId: 101,
+      subscriptionId: 8,
+      portalId: 62515,
+      occurredAt: 1_700_000_000_500,
+      subscriptionType: 'contact.deletion',
+      objectId: 512,
+    },
+  ]);
+  const now = new Date(1_700_000_060_000);
+  const timestamp = String(now.getTime() - 1_000);
+  const signed = (key: string, ts = timestamp) => ({
+    method: 'POST',
+    url,
+    rawBody,
+    headers: {
+      'X-HubSpot-Signature-v3': signHubSpotRequest(key, 'POST', url, rawBody, ts),
+      'X-HubSpot-Request-Timestamp': ts,
+    },
+  });
+
+  test('a correctly signed request verifies; a forged, altered or stale one does not', () => {
+    const webhooks = hubspotConnector.webhooks!;
+    expect(webhooks.verify(signed(secret), secret, now)).toBe(true);
+    expect(webhooks.verify(signed('someone-else'), secret, now)).toBe(false);
+    expect(webhooks.verify({ ...signed(secret), rawBody: rawBody.replace('10', '99') }, secret, now)).toBe(
+      false,
+    );
+    const old = String(now.getTime() - 6 * 60_000);
+    expect(webhooks.verify(signed(secret, old), secret, now)).toBe(false);
+  });
+
+  test('events become the records that changed', () => {
+    expect(hubspotConnector.webhooks!.parse(signed(secret))).toEqual({
+      accountId: '62515',
+      changes: [
+        {
+          stream: 'deals',
+          externalId: '1246965',
+          op: 'upsert',
+          occurredAt: new Date(1_700_000_000_000).toISOString(),
+        },
+        {
+          stream: 'contacts',
+          externalId: '512',
+          op: 'delete',
+          occurredAt: new Date(1_700_000_000_500).toISOString(),
+        },
+      ],
+    });
   });
 });

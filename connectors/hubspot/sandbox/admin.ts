@@ -60,6 +60,20 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
     return c.json({ accessToken: sandbox.issueToken(portal, ttlSeconds) }, 201);
   });
 
+  // The app's webhook subscription: where change events go and the client secret that signs them.
+  app.put('/accounts/:id/webhook', async (c) => {
+    const portal = portalOf(c.req.param('id'));
+    if (!portal) return c.json({ error: 'no such account' }, 404);
+    portal.webhook = z.object({ url: z.url(), secret: z.string().min(8) }).parse(await c.req.json());
+    return c.json({ url: portal.webhook.url });
+  });
+
+  app.get('/accounts/:id/webhook/deliveries', (c) => {
+    const portal = portalOf(c.req.param('id'));
+    if (!portal) return c.json({ error: 'no such account' }, 404);
+    return c.json({ results: portal.deliveries });
+  });
+
   // Revoking a token, as uninstalling an app or rotating a private-app token does.
   app.delete('/accounts/:id/tokens/:token', (c) => {
     const portal = portalOf(c.req.param('id'));
@@ -95,6 +109,7 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
     for (const [toType, ids] of Object.entries(body.associations ?? {})) {
       for (const id of ids) portal.associate(type, record.id, objectTypeAliases[toType] as HsObjectType, id);
     }
+    portal.notify(type, record.id, 'creation');
     return c.json({ id: record.id, updatedAt: record.updatedAt }, 201);
   });
 
@@ -107,6 +122,7 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
       .parse(await c.req.json());
     const record = portal.update(type, c.req.param('objectId'), body.properties);
     if (!record) return c.json({ error: 'no such live object' }, 404);
+    for (const name of Object.keys(body.properties)) portal.notify(type, record.id, 'propertyChange', name);
     return c.json({ id: record.id, updatedAt: record.updatedAt });
   });
 

@@ -7,7 +7,7 @@
 // - Date properties (effective_date, expiration_date, closedate) hold "YYYY-MM-DD" strings.
 // - Archived objects are kept 90 days and listed only with `archived=true`; search never
 //   returns them.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { type Chaos, ChaosDice, defaultChaos, RollingWindow } from '../../kit/sandbox/chaos.ts';
 
 export const objectTypes = ['companies', 'contacts', 'deals'] as const;
@@ -117,6 +117,10 @@ export class HubSpotPortal {
   readonly window = new RollingWindow(190, 10_000);
   readonly searchWindow = new RollingWindow(5, 1_000);
   requestCount = 0;
+  /** Where the portal's app subscription sends change events, signed with the app's secret. */
+  webhook: { url: string; secret: string } | null = null;
+  private eventId = 1;
+  readonly deliveries: { eventIds: number[]; status: number | null; error?: string }[] = [];
   private nextId = 5_000_000_001;
   private lastStamp = 0;
 
@@ -197,6 +201,58 @@ export class HubSpotPortal {
     if (!from || !to) throw new Error(`cannot associate ${fromType}/${fromId} with ${toType}/${toId}`);
     from.associations[toType].add(toId);
     to.associations[fromType].add(fromId);
+  }
+
+  /**
+   * Tells the subscribed app what changed, the way HubSpot does: a JSON array of events POSTed with
+   * the v3 signature. One attempt here; HubSpot retries failed deliveries for up to three days.
+   */
+  notify(
+    type: HsObjectType,
+    id: string,
+    action: 'creation' | 'propertyChange' | 'deletion',
+    propertyName?: string,
+  ): void {
+    if (!this.webhook) return;
+    const { url, secret } = this.webhook;
+    const objectType = type.slice(0, -1).replace(/ie$/, 'y'); // companies → company
+    const event = {
+      eventId: this.eventId++,
+      subscriptionId: 1,
+      portalId: this.portalId,
+      appId: 4_000_001,
+      occurredAt: Date.now(),
+      subscriptionType: `${objectType}.${action}`,
+      attemptNumber: 0,
+      objectId: Number(id),
+      changeSource: 'CRM_UI',
+      ...(propertyName
+        ? { propertyName, propertyValue: this.objects[type].get(id)?.properties[propertyName] ?? null }
+        : {}),
+    };
+    const body = JSON.stringify([event]);
+    const timestamp = String(Date.now());
+    const signature = createHmac('sha256', secret).update(`POST${url}${body}${timestamp}`).digest('base64');
+    const delivery: { eventIds: number[]; status: number | null; error?: string } = {
+      eventIds: [event.eventId],
+      status: null,
+    };
+    this.deliveries.push(delivery);
+    void fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': signature,
+        'x-hubspot-request-timestamp': timestamp,
+      },
+      body,
+    })
+      .then((res) => {
+        delivery.status = res.status;
+      })
+      .catch((err: unknown) => {
+        delivery.error = String(err);
+      });
   }
 
   /** A HubSpot-shaped correlation id for error bodies. */

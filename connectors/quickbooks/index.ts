@@ -1,0 +1,29 @@
+import { rateBudgetFor } from '../kit/rate-budget.ts';
+import { throttleFor } from '../kit/throttle.ts';
+import type { Connector } from '../types.ts';
+import { QuickBooksClient } from './client.ts';
+import { quickbooksDefinition } from './definition.ts';
+import { classifyQuickBooksError } from './errors.ts';
+import { QuickBooksReader } from './streams.ts';
+import { quickbooksWebhooks } from './webhooks.ts';
+import { updateNameListRecord, upsertJournalEntries } from './writes.ts';
+
+export const quickbooksConnector: Connector = {
+  definition: quickbooksDefinition,
+  open(ctx) {
+    // Keyed by connection: the hub's budget for this company is spent by this connection alone.
+    const throttle = throttleFor(
+      `quickbooks:${ctx.connectionId}`,
+      rateBudgetFor(ctx, quickbooksDefinition.rateBudget),
+    );
+    const client = new QuickBooksClient(ctx, throttle);
+    const reader = new QuickBooksReader(client, ctx.settings);
+    return {
+      read: (req) => reader.read(req),
+      upsert: (stream, idField, records) => upsertJournalEntries(client, stream, idField, records),
+      update: (stream, externalId, fields) => updateNameListRecord(client, stream, externalId, fields),
+    };
+  },
+  classifyError: classifyQuickBooksError,
+  webhooks: quickbooksWebhooks,
+};
