@@ -10,6 +10,7 @@ import { clientRoutes } from './routes/clients.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { syncRoutes } from './routes/syncs.ts';
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', changeRoutes);
   app.route('/', conflictRoutes);
   app.route('/', mergeRuleRoutes);
+  app.route('/', mappingRoutes);
   app.route('/', vendorWebhookRoutes);
 
   app.doc31('/openapi.json', {

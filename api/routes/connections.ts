@@ -246,6 +246,7 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
       ? c.req.valid('json')
       : { mode: 'incremental' as const };
     const mode = body?.mode ?? 'incremental';
+    const remap = Boolean((body as { remap?: boolean } | undefined)?.remap);
     const conn = await loadTenantConnection(c, id);
     if (conn.status !== 'active') {
       throw new ProblemError(
@@ -257,7 +258,7 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
       deps.temporal,
       deps.taskQueue,
       { connectionId: id, tenantId: conn.tenant_id, provider: conn.provider },
-      { mode },
+      { mode, remap },
     );
     return c.json(
       { workflow_id: workflowId, run_id: runId, mode, status_url: `/v1/syncs/${workflowId}` },
