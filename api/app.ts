@@ -2,9 +2,14 @@
 // results. Cross-cutting concerns are middleware; resources are sub-apps in api/routes/.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
+import { AuditWriter, auditCalls } from './audit.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
+import { idempotency } from './idempotency.ts';
 import { apiKeyAuth, requestId } from './middleware.ts';
 import { ProblemError, problemResponse } from './problem.ts';
+import { rateLimit } from './rate-limit.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { clientRoutes } from './routes/clients.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
@@ -15,6 +20,7 @@ import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
+import { tenantTransaction } from './tenant-db.ts';
 
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -47,9 +53,16 @@ export function createApp(deps: ApiDeps) {
       'request',
     );
   });
+  const audit = new AuditWriter(deps.pool);
   app.use('/v1/*', apiKeyAuth);
+  app.use('/v1/*', rateLimit);
+  app.use('/v1/*', auditCalls(audit));
+  app.use('/v1/*', idempotency);
+  app.use('/v1/*', tenantTransaction);
 
   app.route('/', healthRoutes);
+  app.route('/', adminRoutes);
+  app.route('/', apiKeyRoutes);
   app.route('/', connectionRoutes);
   app.route('/', syncRoutes);
   app.route('/', policyRoutes);
@@ -84,5 +97,5 @@ export function createApp(deps: ApiDeps) {
       request_id: c.get('requestId'),
     });
   });
-  return app;
+  return Object.assign(app, { flushAudit: () => audit.flush() });
 }

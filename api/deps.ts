@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
-import type { Pool } from '../db/pool.ts';
+import type { Pool, PoolClient } from '../db/pool.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Keyring } from '../runtime/secret-box.ts';
 
@@ -22,5 +22,7 @@ export type AppEnv = {
     tenantId: string;
     scopes: string[];
     apiKeyId: string;
+    /** The request's tenant-scoped transaction (row-level security applies). */
+    db: PoolClient;
   };
 };

@@ -67,7 +67,7 @@ export const changeRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
       ?.split(',')
       .map((t) => t.trim())
       .filter(Boolean) ?? [];
-  const { rows } = await c.get('deps').pool.query(
+  const { rows } = await c.get('db').query(
     `select seq, type, entity_type, entity_id, op, changed_fields, connection_id, occurred_at from change_events
       where tenant_id = $1 and seq > $2 and op is not null and (cardinality($3::text[]) = 0 or entity_type = any($3::text[]))
       order by seq limit $4`,

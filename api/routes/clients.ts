@@ -49,7 +49,7 @@ const listRoute = createRoute({
 
 export const clientRoutes = new OpenAPIHono<AppEnv>().openapi(listRoute, async (c) => {
   const q = c.req.valid('query');
-  const page = await listPage(c.get('deps').pool, {
+  const page = await listPage(c.get('db'), {
     table: 'clients',
     tenantId: c.get('tenantId'),
     limit: q.limit,

@@ -136,8 +136,8 @@ export const conflictRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const { rows } = await c
-      .get('deps')
-      .pool.query(
+      .get('db')
+      .query(
         `select * from conflicts where tenant_id = $1 and ($2 = 'all' or status = $2) order by opened_at desc limit $3`,
         [c.get('tenantId'), q.status, q.limit],
       );
@@ -145,8 +145,8 @@ export const conflictRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(getRoute, async (c) => {
     const { rows } = await c
-      .get('deps')
-      .pool.query('select * from conflicts where id = $1 and tenant_id = $2', [
+      .get('db')
+      .query('select * from conflicts where id = $1 and tenant_id = $2', [
         c.req.valid('param').id,
         c.get('tenantId'),
       ]);
@@ -157,10 +157,9 @@ export const conflictRoutes = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const deps = c.get('deps');
-    const { rows } = await deps.pool.query('select * from conflicts where id = $1 and tenant_id = $2', [
-      id,
-      c.get('tenantId'),
-    ]);
+    const { rows } = await c
+      .get('db')
+      .query('select * from conflicts where id = $1 and tenant_id = $2', [id, c.get('tenantId')]);
     const conflict = rows[0];
     if (!conflict) throw new ProblemError('not-found', 'No such conflict.');
     if (conflict.status !== 'open') throw new ProblemError('conflict', 'The conflict is already resolved.');

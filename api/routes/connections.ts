@@ -187,10 +187,9 @@ const backfillRoute = createRoute({
 
 export async function loadTenantConnection(c: Context<AppEnv>, id: string) {
   const deps = c.get('deps');
-  const { rows } = await deps.pool.query('select * from connections where id = $1 and tenant_id = $2', [
-    id,
-    c.get('tenantId'),
-  ]);
+  const { rows } = await c
+    .get('db')
+    .query('select * from connections where id = $1 and tenant_id = $2', [id, c.get('tenantId')]);
   if (!rows[0]) throw new ProblemError('not-found', `No connection ${id}.`);
   return rows[0];
 }
@@ -211,8 +210,7 @@ async function scheduleView(c: Context<AppEnv>, connectionId: string, settings: 
 
 export const connectionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
-    const { pool } = c.get('deps');
-    const { rows } = await pool.query(
+    const { rows } = await c.get('db').query(
       `select c.*, to_jsonb(r.*) as last_sync
          from connections c
          left join lateral (select * from sync_runs s where s.connection_id = c.id order by started_at desc limit 1) r on true
@@ -270,7 +268,7 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
     const q = c.req.valid('query');
     await loadTenantConnection(c, id);
     const position = decodeCursor(q.cursor);
-    const { rows } = await c.get('deps').pool.query(
+    const { rows } = await c.get('db').query(
       `select *, started_at::text as _position from sync_runs
         where connection_id = $1 and ($2::timestamptz is null or (started_at, id) < ($2::timestamptz, $3::uuid))
         order by started_at desc, id desc limit $4`,
@@ -310,10 +308,12 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
       { connectionId: id, tenantId: conn.tenant_id, provider: conn.provider },
       next,
     );
-    await deps.pool.query(
-      `update connections set settings = jsonb_set(settings, '{schedule}', $2::jsonb), updated_at = now() where id = $1`,
-      [id, JSON.stringify(next)],
-    );
+    await c
+      .get('db')
+      .query(
+        `update connections set settings = jsonb_set(settings, '{schedule}', $2::jsonb), updated_at = now() where id = $1`,
+        [id, JSON.stringify(next)],
+      );
     return c.json(await scheduleView(c, id, next), 200);
   })
   .openapi(backfillRoute, async (c) => {

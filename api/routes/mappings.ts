@@ -86,8 +86,8 @@ export const mappingRoutes = new OpenAPIHono<AppEnv>()
       );
     }
     await c
-      .get('deps')
-      .pool.query(
+      .get('db')
+      .query(
         `update connections set settings = jsonb_set(settings, '{mappingOverrides}', $2::jsonb), updated_at = now() where id = $1`,
         [id, JSON.stringify(overrides)],
       );

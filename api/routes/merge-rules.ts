@@ -1,7 +1,6 @@
 // The tenant's merge rules: per entity type and field ('*' for every field), the most recent
 // change wins (default), the most trusted source wins, or a person decides within a window.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { withTransaction } from '../../db/pool.ts';
 import { canonicalTypes } from '../../domain/canonical.ts';
 import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
@@ -56,8 +55,8 @@ const putRoute = createRoute({
 
 async function list(c: Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0]) {
   const { rows } = await c
-    .get('deps')
-    .pool.query(
+    .get('db')
+    .query(
       'select entity_type, field, strategy, source_priority, decision_window_seconds, fallback from merge_rules where tenant_id = $1 order by entity_type, field',
       [c.get('tenantId')],
     );
@@ -68,23 +67,23 @@ export const mergeRuleRoutes = new OpenAPIHono<AppEnv>()
   .openapi(getRoute, async (c) => c.json({ data: await list(c as never) }, 200))
   .openapi(putRoute, async (c) => {
     const { data } = c.req.valid('json');
-    await withTransaction(c.get('deps').pool, async (db) => {
-      await db.query('delete from merge_rules where tenant_id = $1', [c.get('tenantId')]);
-      for (const r of data) {
-        await db.query(
-          `insert into merge_rules (tenant_id, entity_type, field, strategy, source_priority, decision_window_seconds, fallback)
+    // The request already runs in one transaction: the rules are replaced all at once or not at all.
+    const db = c.get('db');
+    await db.query('delete from merge_rules where tenant_id = $1', [c.get('tenantId')]);
+    for (const r of data) {
+      await db.query(
+        `insert into merge_rules (tenant_id, entity_type, field, strategy, source_priority, decision_window_seconds, fallback)
            values ($1, $2, $3, $4, $5, $6, $7)`,
-          [
-            c.get('tenantId'),
-            r.entity_type,
-            r.field,
-            r.strategy,
-            r.source_priority,
-            r.decision_window_seconds,
-            r.fallback,
-          ],
-        );
-      }
-    });
+        [
+          c.get('tenantId'),
+          r.entity_type,
+          r.field,
+          r.strategy,
+          r.source_priority,
+          r.decision_window_seconds,
+          r.fallback,
+        ],
+      );
+    }
     return c.json({ data: await list(c as never) }, 200);
   });

@@ -83,7 +83,7 @@ const listRoute = createRoute({
 
 export const policyRoutes = new OpenAPIHono<AppEnv>().openapi(listRoute, async (c) => {
   const q = c.req.valid('query');
-  const page = await listPage(c.get('deps').pool, {
+  const page = await listPage(c.get('db'), {
     table: 'policies',
     tenantId: c.get('tenantId'),
     limit: q.limit,

@@ -70,10 +70,9 @@ async function describeSync(
   const deps = c.get('deps');
   const match = /^sync\/([0-9a-f-]{36})$/.exec(workflowId);
   if (!match) throw new ProblemError('not-found', `No sync ${workflowId}.`);
-  const { rows: owned } = await deps.pool.query(
-    'select 1 from connections where id = $1 and tenant_id = $2',
-    [match[1], c.get('tenantId')],
-  );
+  const { rows: owned } = await c
+    .get('db')
+    .query('select 1 from connections where id = $1 and tenant_id = $2', [match[1], c.get('tenantId')]);
   if (!owned.length) throw new ProblemError('not-found', `No sync ${workflowId}.`);
   const handle = deps.temporal.workflow.getHandle(workflowId);
   let description: Awaited<ReturnType<typeof handle.describe>>;
@@ -110,11 +109,12 @@ async function describeSync(
     syncRunId = result?.syncRunId ?? null;
   }
   const { rows } = syncRunId
-    ? await deps.pool.query('select * from sync_runs where id = $1', [syncRunId])
-    : await deps.pool.query(
-        'select * from sync_runs where workflow_id = $1 order by started_at desc limit 1',
-        [workflowId],
-      );
+    ? await c.get('db').query('select * from sync_runs where id = $1', [syncRunId])
+    : await c
+        .get('db')
+        .query('select * from sync_runs where workflow_id = $1 order by started_at desc limit 1', [
+          workflowId,
+        ]);
   const run = rows[0] ? toSyncRun(rows[0]) : null;
   const elapsed = run
     ? ((run.finished_at ? Date.parse(run.finished_at) : Date.now()) - Date.parse(run.started_at)) / 1000

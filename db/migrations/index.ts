@@ -1,8 +1,12 @@
 // Migrations in the order they apply. Append only: an applied migration never changes.
 import { CanonicalCore } from './0001-canonical-core.ts';
 import { MergeConflictsOutbox } from './0002-merge-conflicts-outbox.ts';
+import { Commissions } from './0003-commissions.ts';
+import { ApiFrame } from './0004-api-frame.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
   { name: '0002-merge-conflicts-outbox', class: MergeConflictsOutbox },
+  { name: '0003-commissions', class: Commissions },
+  { name: '0004-api-frame', class: ApiFrame },
 ];

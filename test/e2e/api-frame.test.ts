@@ -77,3 +77,37 @@ describe('the API frame', () => {
     );
   });
 });
+
+describe('row-level security, the second wall', () => {
+  test('as the API’s role, a query without a tenant filter still sees only its tenant’s rows', async () => {
+    const mine = await h.newTenant('RLS Mine');
+    const theirs = await h.newTenant('RLS Theirs');
+    for (const [tenant, n] of [
+      [mine.tenantId, 2],
+      [theirs.tenantId, 3],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        await h.pool.query(
+          `insert into policies (tenant_id, policy_number, policy_number_normalized) values ($1, $2, $2)`,
+          [tenant, `RLS-${tenant.slice(0, 4)}-${i}`],
+        );
+      }
+    }
+    const client = await h.pool.connect();
+    try {
+      await client.query('begin; set local role chub_app');
+      await client.query(`select set_config('app.tenant_id', $1, true)`, [mine.tenantId]);
+      const { rows } = await client.query('select count(*)::int as n from policies');
+      expect(rows[0].n).toBe(2);
+      await expect(
+        client.query(
+          `insert into policies (tenant_id, policy_number, policy_number_normalized) values ($1, 'X', 'X')`,
+          [theirs.tenantId],
+        ),
+      ).rejects.toThrow(/row-level security/);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+});
