@@ -12,6 +12,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { clientRoutes } from './routes/clients.ts';
+import { codecRoutes } from './routes/codec.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -61,6 +62,7 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/*', tenantTransaction);
 
   app.route('/', healthRoutes);
+  app.route('/', codecRoutes);
   app.route('/', adminRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', connectionRoutes);

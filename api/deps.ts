@@ -9,6 +9,8 @@ export interface ApiDeps {
   orm: Orm;
   temporal: Client;
   keyring: Keyring;
+  /** Keys of the Temporal payload codec (the /codec endpoint for Temporal UI uses them). */
+  payloadKeys: Keyring;
   logger: Logger;
   taskQueue: string;
   temporalUiUrl?: string;

@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createOrm, migrate } from '../db/orm.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import { forkEntry, stopChild, waitForReady } from '../runtime/child-process.ts';
+import { hubDataConverter } from '../runtime/data-converter.ts';
 import { startEmbeddedDatabase } from '../runtime/database.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { type Keyring, newKeySpec, parseKeyring } from '../runtime/secret-box.ts';
@@ -51,13 +52,15 @@ export async function startBenchStack(): Promise<BenchStack> {
   const { url: sandboxUrl } = await waitForReady(sandbox, 'the sandboxes');
   const pool = createPool(database.url, 10);
   const keyring = parseKeyring(newKeySpec('bench'));
-  const temporal = await connectTemporalClient(temporalServer.address);
+  const dataConverter = hubDataConverter(parseKeyring(newKeySpec('bench-payload')));
+  const temporal = await connectTemporalClient(temporalServer.address, 'default', dataConverter);
   const taskQueue = mainTaskQueue(`bench-${randomUUID().slice(0, 6)}-`);
   const group = await createWorkers({
     address: temporalServer.address,
     namespace: 'default',
     taskQueue,
     deps: { pool, keyring, logger: createLogger('bench', 'warn') },
+    dataConverter,
   });
   const running = group.run();
   return {

@@ -5,11 +5,13 @@ import { ezlynxMappings } from '../mappings/ezlynx.ts';
 import { hawksoftMappings } from '../mappings/hawksoft.ts';
 import { hubspotMappings } from '../mappings/hubspot.ts';
 import { quickbooksMappings } from '../mappings/quickbooks.ts';
+import { salesforceMappings } from '../mappings/salesforce.ts';
 import { appliedEpicConnector } from './applied-epic/index.ts';
 import { ezlynxConnector } from './ezlynx/index.ts';
 import { hawksoftConnector } from './hawksoft/index.ts';
 import { hubspotConnector } from './hubspot/index.ts';
 import { quickbooksConnector } from './quickbooks/index.ts';
+import { salesforceConnector } from './salesforce/index.ts';
 import type { Connector, ProviderId } from './types.ts';
 
 export interface RegisteredConnector {
@@ -21,6 +23,7 @@ export interface RegisteredConnector {
 
 export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
   hubspot: { connector: hubspotConnector, mappings: hubspotMappings, sandboxPrefix: '/hubspot' },
+  salesforce: { connector: salesforceConnector, mappings: salesforceMappings, sandboxPrefix: '/salesforce' },
   'applied-epic': {
     connector: appliedEpicConnector,
     mappings: appliedEpicMappings,

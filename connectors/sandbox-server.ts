@@ -28,6 +28,11 @@ import {
   type QuickBooksSandbox,
   staticQuickBooksCredentials,
 } from './quickbooks/sandbox/index.ts';
+import {
+  createSalesforceSandboxApp,
+  type SalesforceSandbox,
+  staticSalesforceCredentials,
+} from './salesforce/sandbox/index.ts';
 
 export interface SandboxServerOptions {
   port: number;
@@ -61,6 +66,7 @@ export interface SandboxServer {
   hawksoft: HawkSoftSandbox;
   ezlynx: EzlynxSandbox;
   quickbooks: QuickBooksSandbox;
+  salesforce: SalesforceSandbox;
   describe(): Record<string, SandboxDescription>;
   stop(): Promise<void>;
 }
@@ -71,6 +77,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const hawksoft = createHawkSoftSandboxApp();
   const ezlynx = createEzlynxSandboxApp();
   const quickbooks = createQuickBooksSandboxApp();
+  const salesforce = createSalesforceSandboxApp();
   const mounted: Record<string, MountedSandbox> = {
     hubspot: {
       prefix: '/hubspot',
@@ -149,6 +156,21 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
         return { accountId: credentials.realmId, credentials: { ...credentials } };
       },
     },
+    salesforce: {
+      prefix: '/salesforce',
+      app: salesforce.app,
+      demoAccount(o) {
+        // The same for the same seed; after the two-hour session the hub refreshes with the refresh token.
+        const c = staticSalesforceCredentials(o.seed);
+        const { org } = salesforce.sandbox.createOrg({
+          seed: o.seed,
+          clients: o.clients,
+          asOf: o.asOf,
+          credentials: c,
+        });
+        return { accountId: org.orgId, credentials: { ...c } };
+      },
+    },
   };
 
   const app = new Hono();
@@ -176,6 +198,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     hawksoft: hawksoft.sandbox,
     ezlynx: ezlynx.sandbox,
     quickbooks: quickbooks.sandbox,
+    salesforce: salesforce.sandbox,
     describe() {
       return Object.fromEntries(
         Object.entries(mounted).map(([vendor, sandbox]) => [

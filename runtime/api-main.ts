@@ -4,6 +4,7 @@ import { createApp } from '../api/app.ts';
 import { createOrm } from '../db/orm.ts';
 import { createPool } from '../db/pool.ts';
 import { config, dataDir } from './config.ts';
+import { hubDataConverter } from './data-converter.ts';
 import { createLogger } from './logger.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
@@ -15,12 +16,18 @@ if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS)
   throw new Error('the API needs DATABASE_URL and TEMPORAL_ADDRESS');
 const pool = createPool(cfg.DATABASE_URL, 10);
 const orm = await createOrm({ url: cfg.DATABASE_URL, poolSize: 5 });
-const temporal = await connectTemporalClient(cfg.TEMPORAL_ADDRESS, cfg.TEMPORAL_NAMESPACE);
+const payloadKeys = keyringFromEnv('PAYLOAD_KEYS', cfg.PAYLOAD_KEYS, dataDir(cfg), cfg.NODE_ENV);
+const temporal = await connectTemporalClient(
+  cfg.TEMPORAL_ADDRESS,
+  cfg.TEMPORAL_NAMESPACE,
+  hubDataConverter(payloadKeys),
+);
 const app = createApp({
   pool,
   orm,
   temporal,
   keyring: keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dataDir(cfg), cfg.NODE_ENV),
+  payloadKeys,
   logger,
   taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
   namespace: cfg.TEMPORAL_NAMESPACE,

@@ -9,6 +9,7 @@ import { createOrm, migrate } from '../db/orm.ts';
 import { createPool } from '../db/pool.ts';
 import { forkEntry, stopChild, waitForReady } from './child-process.ts';
 import { config, dataDir } from './config.ts';
+import { hubDataConverter } from './data-converter.ts';
 import { resolveDatabase } from './database.ts';
 import { demoApiKey, seedDemo } from './demo-seed.ts';
 import { createLogger } from './logger.ts';
@@ -95,7 +96,12 @@ try {
   const demo = await seedDemo(pool, keyring, { apiKey, sandboxes });
   await pool.end();
   // Each demo connection syncs on its own schedule (incremental every 15 minutes, full nightly).
-  const scheduler = await connectTemporalClient(temporal.address, cfg.TEMPORAL_NAMESPACE);
+  const payloadKeys = keyringFromEnv('PAYLOAD_KEYS', cfg.PAYLOAD_KEYS, dir, cfg.NODE_ENV);
+  const scheduler = await connectTemporalClient(
+    temporal.address,
+    cfg.TEMPORAL_NAMESPACE,
+    hubDataConverter(payloadKeys),
+  );
   for (const [provider, connectionId] of Object.entries(demo.connections)) {
     await ensureConnectionSchedules(
       scheduler,

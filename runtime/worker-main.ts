@@ -3,6 +3,7 @@
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { createPool } from '../db/pool.ts';
 import { config, dataDir } from './config.ts';
+import { hubDataConverter } from './data-converter.ts';
 import { createLogger } from './logger.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
@@ -20,11 +21,13 @@ Runtime.install({
 
 const pool = createPool(cfg.DATABASE_URL, 10);
 const keyring = keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dataDir(cfg), cfg.NODE_ENV);
+const payloadKeys = keyringFromEnv('PAYLOAD_KEYS', cfg.PAYLOAD_KEYS, dataDir(cfg), cfg.NODE_ENV);
 const group = await createWorkers({
   address: cfg.TEMPORAL_ADDRESS,
   namespace: cfg.TEMPORAL_NAMESPACE,
   taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
   deps: { pool, keyring, logger },
+  dataConverter: hubDataConverter(payloadKeys),
   workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
 });
 process.on('SIGTERM', () => group.shutdown());

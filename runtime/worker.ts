@@ -1,6 +1,8 @@
 // The workers of one process: the main task queue (workflows and database activities) and one
 // activity-only worker per vendor queue. Workflows come from a prebuilt bundle (tests,
 // production images) or are bundled at start from workflows/.
+
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.ts';
 import { createActivities } from '../activities/index.ts';
@@ -16,6 +18,7 @@ export interface WorkerSetup {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  dataConverter: DataConverter;
   /** A bundle made once by bundleWorkflowCode (tests and production); else bundled at start. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
@@ -36,6 +39,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
     connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
+    dataConverter: setup.dataConverter,
     activities,
     maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivityTaskExecutions ?? 20,
     ...(setup.workflowBundlePath
@@ -50,6 +54,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
         connection,
         namespace: setup.namespace,
         taskQueue: vendorTaskQueue(setup.taskQueue, provider),
+        dataConverter: setup.dataConverter,
         activities,
         // A few long page-walking activities per vendor per process; the account throttle paces requests.
         maxConcurrentActivityTaskExecutions: 4,

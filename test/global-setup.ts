@@ -8,11 +8,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startSandboxServer } from '../connectors/sandbox-server.ts';
 import { createOrm, migrate } from '../db/orm.ts';
+import { failureConverterPath } from '../runtime/data-converter.ts';
 import { startEmbeddedDatabase } from '../runtime/database.ts';
 import { newKeySpec } from '../runtime/secret-box.ts';
 import { freePort, startTemporalDevServer } from '../runtime/temporal-server.ts';
 import { workflowsPath } from '../runtime/worker.ts';
 import { createFreshDatabase } from './support/fresh-database.ts';
+import { TEST_PAYLOAD_KEYS } from './support/test-keys.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +24,7 @@ declare module 'vitest' {
     sandboxUrl: string;
     workflowBundlePath: string;
     credentialsKeys: string;
+    payloadKeys: string;
   }
 }
 
@@ -40,6 +43,7 @@ export default async function setup(project: TestProject) {
         ),
     bundleWorkflowCode({
       workflowsPath,
+      failureConverterPath,
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
     }),
   ]);
@@ -57,6 +61,7 @@ export default async function setup(project: TestProject) {
   project.provide('sandboxUrl', sandbox.url);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('credentialsKeys', newKeySpec('test1'));
+  project.provide('payloadKeys', TEST_PAYLOAD_KEYS);
   console.log(
     `test stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${database.kind}, Temporal ${temporal.address})`,
   );

@@ -186,7 +186,6 @@ const backfillRoute = createRoute({
 });
 
 export async function loadTenantConnection(c: Context<AppEnv>, id: string) {
-  const deps = c.get('deps');
   const { rows } = await c
     .get('db')
     .query('select * from connections where id = $1 and tenant_id = $2', [id, c.get('tenantId')]);

@@ -2,7 +2,17 @@
 // plans, the transaction a commission attaches to, and the expected commission the engine
 // computes. Pure data; money in integer cents, rates as decimal strings ("15" is 15%).
 
-export type TransactionType = 'NEW' | 'RWL' | 'END' | 'CAN' | 'REI' | 'AUD' | 'PMT' | 'ADJ' | 'REWRITE' | 'BOR';
+export type TransactionType =
+  | 'NEW'
+  | 'RWL'
+  | 'END'
+  | 'CAN'
+  | 'REI'
+  | 'AUD'
+  | 'PMT'
+  | 'ADJ'
+  | 'REWRITE'
+  | 'BOR';
 export type CancelMethod = 'flat' | 'pro_rata' | 'short_rate';
 export type TermKind = 'new' | 'renewal';
 

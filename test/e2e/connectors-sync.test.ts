@@ -35,6 +35,13 @@ const allCases: VendorCase[] = [
     change: { properties: { amount: '4321.00' } },
   },
   {
+    provider: 'salesforce',
+    policies: 'InsurancePolicy',
+    pick: (rs) => rs.find((r) => live(r) && !r.IsDeleted)!,
+    change: { PremiumAmount: 4321 },
+    idOf: (r) => String(r.Id),
+  },
+  {
     provider: 'applied-epic',
     policies: 'policies',
     pick: (rs) => rs.find((r) => live(r) && !r.removedAt && r.policyNumber)!,

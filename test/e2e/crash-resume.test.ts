@@ -46,6 +46,7 @@ describe('crash-proof resume', () => {
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         TASK_QUEUE_PREFIX: h.taskQueuePrefix,
         CREDENTIALS_KEYS: inject('credentialsKeys'),
+        PAYLOAD_KEYS: inject('payloadKeys'),
         WORKFLOW_BUNDLE: inject('workflowBundlePath'),
         DATA_DIR: tmpdir(),
         LOG_LEVEL: 'error',

@@ -9,7 +9,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { hubDataConverter } from '../../runtime/data-converter.ts';
+import { parseKeyring } from '../../runtime/secret-box.ts';
 import { findTemporalCli } from '../../runtime/temporal-server.ts';
+import { decodeHistory } from '../support/decode-history.ts';
 import {
   createHarness,
   type Harness,
@@ -31,12 +34,17 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function replay(histories: { workflowId: string; history: unknown }[]) {
+async function replay(histories: { workflowId: string; history: unknown }[], jsonForm: boolean) {
   const failures: string[] = [];
-  for await (const r of Worker.runReplayHistories(
-    { workflowBundle: { codePath: inject('workflowBundlePath') } },
-    histories,
-  )) {
+  const keys = parseKeyring(inject('payloadKeys'));
+  const decoded = await Promise.all(
+    histories.map(async (h) => ({ ...h, history: await decodeHistory(h.history, keys, jsonForm) })),
+  );
+  const options = {
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    dataConverter: hubDataConverter(keys),
+  };
+  for await (const r of Worker.runReplayHistories(options, decoded)) {
     if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
   }
   return failures;
@@ -51,7 +59,7 @@ describe('workflow determinism', () => {
       history: JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as unknown,
     }));
     for (const type of workflowTypes) expect(files.some((f) => f.startsWith(`${type}-`))).toBe(true);
-    expect(await replay(histories)).toEqual([]);
+    expect(await replay(histories, true)).toEqual([]);
   });
 
   test('fresh runs of every workflow type replay deterministically', async () => {
@@ -127,6 +135,6 @@ describe('workflow determinism', () => {
       }
     }
     expect(histories.length).toBeGreaterThanOrEqual(3);
-    expect(await replay(histories)).toEqual([]);
+    expect(await replay(histories, false)).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { createConnection } from '../../db/connection-store.ts';
 import { createOrm, type Orm } from '../../db/orm.ts';
 import { createPool, type Pool } from '../../db/pool.ts';
 import { createTenant, issueApiKey } from '../../db/tenant-store.ts';
+import { hubDataConverter } from '../../runtime/data-converter.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type Keyring, parseKeyring } from '../../runtime/secret-box.ts';
 import { mainTaskQueue } from '../../runtime/task-queues.ts';
@@ -53,13 +54,27 @@ export async function createHarness(): Promise<Harness> {
   const pool = createPool(databaseUrl, 5);
   const orm = await createOrm({ url: databaseUrl, poolSize: 2 });
   // One dev server for the whole run (started by the global setup); each file attaches to it.
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+  const payloadKeys = parseKeyring(inject('payloadKeys'));
+  const dataConverter = hubDataConverter(payloadKeys);
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: inject('temporalAddress'),
+    client: { dataConverter },
+  });
   const temporal = env.client;
   const keyring = parseKeyring(inject('credentialsKeys'));
   const taskQueuePrefix = `t-${randomUUID().slice(0, 8)}-`;
   const taskQueue = mainTaskQueue(taskQueuePrefix);
   const logger = createLogger('test', (process.env.TEST_LOG_LEVEL as 'warn') ?? 'warn');
-  const app = createApp({ pool, orm, temporal, keyring, logger, taskQueue, namespace: 'default' });
+  const app = createApp({
+    pool,
+    orm,
+    temporal,
+    keyring,
+    payloadKeys,
+    logger,
+    taskQueue,
+    namespace: 'default',
+  });
   const workers: RunningWorker[] = [];
 
   return {
@@ -78,6 +93,7 @@ export async function createHarness(): Promise<Harness> {
         namespace: 'default',
         taskQueue,
         deps: { pool, keyring, logger },
+        dataConverter,
         workflowBundlePath: inject('workflowBundlePath'),
       });
       const running = group.run();
