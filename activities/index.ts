@@ -1,4 +1,5 @@
 // All activities, registered with the worker under their function names.
+import { createCommissionActivities } from './commissions.ts';
 import { createConflictActivities } from './conflicts.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createSyncActivities } from './sync.ts';
@@ -8,6 +9,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSyncActivities(deps),
     ...createConflictActivities(deps),
+    ...createCommissionActivities(deps),
     ...createSyncRequestActivities(deps),
   };
 }

@@ -20,6 +20,7 @@ import {
 import { type Pool, withTransaction } from '../db/pool.ts';
 import { sweepUnseen } from '../db/tombstones.ts';
 import { pathsRead, withOverrides } from '../mappings/engine.ts';
+import { requestCommissionRecalculation } from '../runtime/commission-requests.ts';
 import { pauseConnectionSchedules } from '../runtime/schedules.ts';
 import { TenantId } from '../runtime/search-attributes.ts';
 import { conflictWorkflowId } from '../workflows/shared.ts';
@@ -241,12 +242,23 @@ export function createSyncActivities(deps: ActivityDeps) {
       `select id from conflicts where tenant_id = $1 and status = 'open' and not workflow_started`,
       [conn.tenantId],
     );
-    if (pending.length)
+    if (pending.length) {
       await startConflictWorkflows(
         pool,
         pending.map((p) => p.id),
         Context.current().info.taskQueue,
       );
+    }
+    // Whatever the run changed may change expected commissions; the tenant's commission workflow
+    // reads the outbox to see what exactly.
+    const { rows: run } = await pool.query<{ counts: Record<string, number> }>(
+      'select counts from sync_runs where id = $1',
+      [input.syncRunId],
+    );
+    const counts = run[0]?.counts ?? {};
+    if ((counts.created ?? 0) + (counts.updated ?? 0) + (counts.deleted ?? 0) > 0) {
+      await requestCommissionRecalculation(getClient(), Context.current().info.taskQueue, conn.tenantId);
+    }
     return result;
   }
 

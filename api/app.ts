@@ -9,16 +9,20 @@ import { apiKeyAuth, requestId } from './middleware.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { rateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { agentRoutes } from './routes/agents.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { carrierRoutes } from './routes/carriers.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { clientRoutes } from './routes/clients.ts';
 import { codecRoutes } from './routes/codec.ts';
+import { commissionRoutes } from './routes/commissions.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { renewalRoutes } from './routes/renewals.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
 import { tenantTransaction } from './tenant-db.ts';
@@ -74,6 +78,10 @@ export function createApp(deps: ApiDeps) {
   app.route('/', mergeRuleRoutes);
   app.route('/', mappingRoutes);
   app.route('/', vendorWebhookRoutes);
+  app.route('/', carrierRoutes);
+  app.route('/', agentRoutes);
+  app.route('/', commissionRoutes);
+  app.route('/', renewalRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -26,5 +26,7 @@ export type AppEnv = {
     apiKeyId: string;
     /** The request's tenant-scoped transaction (row-level security applies). */
     db: PoolClient;
+    /** Runs the function after the request's transaction commits (never after a rollback). */
+    afterCommit: (fn: () => Promise<unknown>) => void;
   };
 };

@@ -1,13 +1,16 @@
 // Every /v1 request works inside one database transaction that runs as the restricted role
 // chub_app with app.tenant_id set: PostgreSQL's row-level security then hides every other
 // tenant's rows even from a query that forgot its tenant filter. The transaction commits when
-// the handler succeeds and rolls back when it throws.
+// the handler succeeds and rolls back when it throws. Work that must see the committed rows (a
+// signal to a workflow that will read them) is queued with afterCommit and runs after the commit.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './deps.ts';
 
 export const tenantTransaction: MiddlewareHandler<AppEnv> = async (c, next) => {
   const client = await c.get('deps').pool.connect();
   let failed = false;
+  const afterCommit: Array<() => Promise<unknown>> = [];
+  c.set('afterCommit', (fn) => afterCommit.push(fn));
   try {
     await client.query("begin; set local role chub_app; set local statement_timeout = '30s'");
     await client.query(`select set_config('app.tenant_id', $1, true)`, [c.get('tenantId')]);
@@ -20,5 +23,11 @@ export const tenantTransaction: MiddlewareHandler<AppEnv> = async (c, next) => {
   } finally {
     await client.query(failed ? 'rollback' : 'commit').catch(() => {});
     client.release();
+  }
+  for (const fn of failed ? [] : afterCommit) {
+    // The change is stored; a failed follow-up is logged, and the next change or pass catches up.
+    await fn().catch((err) =>
+      c.get('deps').logger.error({ err, requestId: c.get('requestId') }, 'after-commit work failed'),
+    );
   }
 };

@@ -71,3 +71,12 @@ export interface ConflictDecision {
 
 /** A person's decision on a conflict, sent by POST /v1/conflicts/{id}/resolve. */
 export const decideConflictSignal = defineSignal<[ConflictDecision]>('decide');
+
+export function commissionsWorkflowId(tenantId: string): string {
+  return `commissions/${tenantId}`;
+}
+
+/** Something that affects expected commissions changed: recalculate (everything, for rule changes). */
+/** all: every policy (a rule or plan changed); policyIds: just these terms (a policy-level override). */
+export const recalculateCommissionsSignal =
+  defineSignal<[{ all?: boolean; policyIds?: string[] } | undefined]>('recalculate');

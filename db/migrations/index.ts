@@ -3,10 +3,12 @@ import { CanonicalCore } from './0001-canonical-core.ts';
 import { MergeConflictsOutbox } from './0002-merge-conflicts-outbox.ts';
 import { Commissions } from './0003-commissions.ts';
 import { ApiFrame } from './0004-api-frame.ts';
+import { CommissionPayments } from './0005-commission-payments.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
   { name: '0002-merge-conflicts-outbox', class: MergeConflictsOutbox },
   { name: '0003-commissions', class: Commissions },
   { name: '0004-api-frame', class: ApiFrame },
+  { name: '0005-commission-payments', class: CommissionPayments },
 ];
