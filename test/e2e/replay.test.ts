@@ -120,7 +120,11 @@ describe('workflow determinism', () => {
       const history = await commissions.fetchHistory();
       return (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= 2;
     }, 'the commission workflow to finish its first pass');
-    recorded.push({ name: 'commissionRecalculation-1', workflowId: commissions.workflowId, runId: (await commissions.describe()).runId });
+    recorded.push({
+      name: 'commissionRecalculation-1',
+      workflowId: commissions.workflowId,
+      runId: (await commissions.describe()).runId,
+    });
 
     const histories = [];
     for (const r of recorded) {
