@@ -2,6 +2,7 @@
 import { createCommissionActivities } from './commissions.ts';
 import { createConflictActivities } from './conflicts.ts';
 import type { ActivityDeps } from './deps.ts';
+import { createReconciliationActivities } from './reconciliation.ts';
 import { createSyncActivities } from './sync.ts';
 import { createSyncRequestActivities } from './sync-requests.ts';
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncActivities(deps),
     ...createConflictActivities(deps),
     ...createCommissionActivities(deps),
+    ...createReconciliationActivities(deps),
     ...createSyncRequestActivities(deps),
   };
 }

@@ -23,6 +23,7 @@ import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { renewalRoutes } from './routes/renewals.ts';
+import { statementRoutes } from './routes/statements.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
 import { tenantTransaction } from './tenant-db.ts';
@@ -80,6 +81,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/', vendorWebhookRoutes);
   app.route('/', carrierRoutes);
   app.route('/', agentRoutes);
+  // Before the commission routes: /v1/commissions/statements is not /v1/commissions/{id}.
+  app.route('/', statementRoutes);
   app.route('/', commissionRoutes);
   app.route('/', renewalRoutes);
 

@@ -80,3 +80,7 @@ export function commissionsWorkflowId(tenantId: string): string {
 /** all: every policy (a rule or plan changed); policyIds: just these terms (a policy-level override). */
 export const recalculateCommissionsSignal =
   defineSignal<[{ all?: boolean; policyIds?: string[] } | undefined]>('recalculate');
+
+export function reconcileWorkflowId(statementId: string): string {
+  return `reconcile/${statementId}`;
+}

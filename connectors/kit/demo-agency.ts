@@ -273,6 +273,15 @@ function lastTouched(transactions: DemoTransaction[], asOf: string): string {
   return last > asOf ? asOf : last;
 }
 
+/** The demo carriers (fixed; every generated agency writes with the same ones). */
+export const demoCarriers: readonly DemoCarrier[] = carriers();
+
+/** The demo carrier a carrier name refers to, by name (the statement presets are keyed by it). */
+export function demoCarrierByName(name: string): DemoCarrier | null {
+  const wanted = name.trim().toLowerCase();
+  return demoCarriers.find((c) => c.name.toLowerCase() === wanted) ?? null;
+}
+
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }

@@ -4,6 +4,7 @@ import { MergeConflictsOutbox } from './0002-merge-conflicts-outbox.ts';
 import { Commissions } from './0003-commissions.ts';
 import { ApiFrame } from './0004-api-frame.ts';
 import { CommissionPayments } from './0005-commission-payments.ts';
+import { StatementLinesDetail } from './0006-statement-lines-detail.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -11,4 +12,5 @@ export const migrations = [
   { name: '0003-commissions', class: Commissions },
   { name: '0004-api-frame', class: ApiFrame },
   { name: '0005-commission-payments', class: CommissionPayments },
+  { name: '0006-statement-lines-detail', class: StatementLinesDetail },
 ];

@@ -24,7 +24,13 @@ import {
 } from '../support/harness.ts';
 
 const fixtures = new URL('../fixtures/histories/', import.meta.url).pathname;
-const workflowTypes = ['syncConnection', 'resolveConflict', 'scheduledSync', 'commissionRecalculation'];
+const workflowTypes = [
+  'syncConnection',
+  'resolveConflict',
+  'scheduledSync',
+  'commissionRecalculation',
+  'reconcileStatement',
+];
 
 let h: Harness;
 beforeAll(async () => {
@@ -124,6 +130,33 @@ describe('workflow determinism', () => {
       name: 'commissionRecalculation-1',
       workflowId: commissions.workflowId,
       runId: (await commissions.describe()).runId,
+    });
+
+    // A statement with one line for a carrier: reconcile/<statementId> runs its single activity.
+    const { rows: carrier } = await h.pool.query(
+      `insert into carriers (tenant_id, name, name_normalized) values ($1, 'Replay Mutual', 'replay mutual') returning id`,
+      [tenantId],
+    );
+    const { rows: statement } = await h.pool.query(
+      `insert into statements (tenant_id, carrier_id, filename, format, content_hash, line_count)
+       values ($1, $2, 'replay.csv', 'csv', $3, 1) returning id`,
+      [tenantId, carrier[0].id, randomUUID()],
+    );
+    await h.pool.query(
+      `insert into statement_lines (tenant_id, statement_id, line_no, raw, policy_number, policy_number_normalized, commission_cents)
+       values ($1, $2, 1, '{}', 'RM-1', 'RM1', 1000)`,
+      [tenantId, statement[0].id],
+    );
+    const reconciliation = await h.temporal.workflow.start('reconcileStatement', {
+      taskQueue: h.taskQueue,
+      workflowId: `reconcile/${statement[0].id}`,
+      args: [{ tenantId, statementId: statement[0].id, asOf: '2026-11-01' }],
+    });
+    await reconciliation.result();
+    recorded.push({
+      name: 'reconcileStatement-1',
+      workflowId: reconciliation.workflowId,
+      runId: reconciliation.firstExecutionRunId,
     });
 
     const histories = [];

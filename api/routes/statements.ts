@@ -1,0 +1,580 @@
+// Carrier statements and their reconciliation. An upload is parsed as it streams, its lines are
+// written in the request's transaction, and a file with any bad row is rejected whole (the
+// transaction rolls back: nothing stored) with every row and reason. The same bytes twice are
+// recognised by hash. A stored statement is reconciled by a reconcile/<statementId> workflow;
+// people then confirm, reject or re-match lines, and what they teach is kept for next time.
+import { Readable } from 'node:stream';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { demoCarrierByName } from '../../connectors/kit/demo-agency.ts';
+import type { PoolClient } from '../../db/pool.ts';
+import { decideLine } from '../../db/reconciliation-store.ts';
+import {
+  loadStatement,
+  STATEMENT_COLUMNS,
+  StatementWriter,
+  savedMapping,
+  saveMapping,
+  statementWithHash,
+} from '../../db/statement-store.ts';
+import { importStatement } from '../../domain/statements/import.ts';
+import { type ColumnMapping, parseColumnMapping } from '../../domain/statements/types.ts';
+import { requestReconciliation } from '../../runtime/reconciliation-requests.ts';
+import { reconcileWorkflowId } from '../../workflows/shared.ts';
+import type { AppEnv } from '../deps.ts';
+import { requireScope } from '../middleware.ts';
+import { decodeCursor, encodeCursor } from '../pagination.ts';
+import { ProblemError } from '../problem.ts';
+import { idParam } from '../schemas.ts';
+
+const importErrorSchema = z.object({
+  row: z.number().int().nullable(),
+  field: z.string(),
+  value: z.string().nullable(),
+  reason: z.string(),
+});
+
+const statementSchema = z
+  .object({
+    id: z.uuid(),
+    carrier_id: z.uuid().nullable(),
+    carrier_name: z.string().nullable(),
+    source: z.enum(['upload', 'quickbooks']),
+    filename: z.string(),
+    format: z.string(),
+    content_hash: z.string(),
+    statement_date: z.string().nullable(),
+    line_count: z.number().int(),
+    total_premium_cents: z.number().int(),
+    total_commission_cents: z.number().int(),
+    status: z.enum(['imported', 'reconciling', 'reconciled']),
+    summary: z.record(z.string(), z.unknown()),
+    workflow_id: z.string().nullable(),
+    temporal_ui_url: z.string().nullable(),
+    uploaded_at: z.string(),
+    reconciled_at: z.string().nullable(),
+  })
+  .openapi('Statement');
+
+const lineSchema = z
+  .object({
+    id: z.number().int(),
+    line_no: z.number().int(),
+    source_row: z.number().int().nullable(),
+    policy_number: z.string(),
+    insured_name: z.string().nullable(),
+    effective_date: z.string().nullable(),
+    transaction_date: z.string().nullable(),
+    transaction_type: z.string().nullable(),
+    premium_cents: z.number().int().nullable(),
+    commission_rate: z.string().nullable(),
+    commission_cents: z.number().int(),
+    status: z.enum(['pending', 'matched', 'underpaid', 'overpaid', 'unexpected', 'duplicate']),
+    method: z.string().nullable(),
+    confidence: z.number().int().nullable(),
+    difference_cents: z.number().int().nullable(),
+    discrepancies: z.array(z.string()),
+    matches: z.array(z.object({ expectedId: z.string(), appliedCents: z.number().int() })),
+    evidence: z.record(z.string(), z.unknown()).nullable(),
+    reason: z.string().nullable(),
+    decision: z.enum(['confirmed', 'rejected', 'rematched']).nullable(),
+    decided_by: z.string().nullable(),
+    decided_at: z.string().nullable(),
+  })
+  .openapi('StatementLine');
+
+type StatementRow = Record<string, unknown> & { id: string; workflow_id: string | null; _position?: string };
+
+function toStatement(deps: AppEnv['Variables']['deps'], row: StatementRow) {
+  const { _position, ...rest } = row;
+  const workflowId = row.workflow_id;
+  return {
+    ...rest,
+    line_count: Number(row.line_count),
+    total_premium_cents: Number(row.total_premium_cents),
+    total_commission_cents: Number(row.total_commission_cents),
+    uploaded_at: new Date(row.uploaded_at as string).toISOString(),
+    reconciled_at: row.reconciled_at ? new Date(row.reconciled_at as string).toISOString() : null,
+    temporal_ui_url:
+      workflowId && deps.temporalUiUrl
+        ? `${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(workflowId)}`
+        : null,
+  } as z.infer<typeof statementSchema>;
+}
+
+function toLine(r: Record<string, unknown>) {
+  return {
+    ...r,
+    id: Number(r.id),
+    premium_cents: r.premium_cents === null ? null : Number(r.premium_cents),
+    commission_cents: Number(r.commission_cents),
+    difference_cents: r.difference_cents === null ? null : Number(r.difference_cents),
+    decided_at: r.decided_at ? new Date(r.decided_at as string).toISOString() : null,
+  } as z.infer<typeof lineSchema>;
+}
+
+const uploadRoute = createRoute({
+  method: 'post',
+  path: '/v1/statements',
+  tags: ['Statements'],
+  summary: 'Import a carrier commission statement (CSV, XLSX or ACORD AL3) and reconcile it',
+  description:
+    'multipart/form-data with `file`, `carrier_id`, optional `mapping` (a column mapping as JSON, saved for the carrier), `statement_date`, `reconcile` (default true). ' +
+    'Or the file itself as the body (text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream) with `filename` and `carrier_id` in the query, streamed without buffering. ' +
+    'A file with any bad row is rejected whole (422, every row and reason); the same file twice is a 409 naming the first import.',
+  middleware: [requireScope('commissions:write')] as const,
+  request: {
+    query: z.object({
+      carrier_id: z.uuid().optional(),
+      filename: z.string().max(255).optional(),
+      statement_date: z.iso.date().optional(),
+      reconcile: z.enum(['true', 'false']).optional(),
+    }),
+  },
+  responses: {
+    201: {
+      description: 'Imported',
+      content: {
+        'application/json': {
+          schema: z.object({
+            statement: statementSchema,
+            detection: z.record(z.string(), z.unknown()),
+            skipped: z.record(z.string(), z.number()),
+            warnings: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    409: { description: 'This exact file was imported before (`existing_statement_id`)' },
+    422: {
+      description: 'Rejected whole: `errors` lists each bad row with its field, value and reason',
+      content: {
+        'application/problem+json': {
+          schema: z
+            .object({ errors: z.array(importErrorSchema), more_errors: z.number().int() })
+            .passthrough(),
+        },
+      },
+    },
+  },
+});
+
+interface UploadInput {
+  bytes: Buffer | AsyncIterable<Uint8Array>;
+  filename: string;
+  carrierId: string;
+  mapping: ColumnMapping | null;
+  statementDate: string | null;
+  reconcile: boolean;
+}
+
+async function uploadInput(
+  c: Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0],
+): Promise<UploadInput> {
+  const query = c.req.query();
+  const type = c.req.header('content-type') ?? '';
+  const fieldErrors: { field: string; message: string }[] = [];
+  let form: Record<string, unknown> = {};
+  let bytes: UploadInput['bytes'] | null = null;
+  let filename = query.filename ?? null;
+  if (type.startsWith('multipart/form-data')) {
+    form = await c.req.parseBody();
+    const file = form.file;
+    if (file instanceof File) {
+      bytes = Buffer.from(await file.arrayBuffer());
+      filename ??= file.name;
+    } else fieldErrors.push({ field: 'file', message: 'a file part named "file" is required' });
+  } else if (c.req.raw.body) {
+    bytes = Readable.fromWeb(c.req.raw.body as never) as AsyncIterable<Uint8Array>;
+  } else fieldErrors.push({ field: 'file', message: 'the request has no body' });
+  const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : query[name]);
+  const carrierId = field('carrier_id');
+  if (!carrierId || !z.uuid().safeParse(carrierId).success)
+    fieldErrors.push({
+      field: 'carrier_id',
+      message: 'the carrier this statement is from (a carrier id) is required',
+    });
+  let mapping: ColumnMapping | null = null;
+  const mappingText = field('mapping');
+  if (mappingText) {
+    try {
+      mapping = parseColumnMapping(JSON.parse(mappingText));
+    } catch (err) {
+      fieldErrors.push({ field: 'mapping', message: `not a column mapping: ${(err as Error).message}` });
+    }
+  }
+  const statementDate = field('statement_date') ?? null;
+  if (statementDate && !/^\d{4}-\d{2}-\d{2}$/.test(statementDate))
+    fieldErrors.push({ field: 'statement_date', message: 'an ISO date (YYYY-MM-DD)' });
+  if (fieldErrors.length || !bytes)
+    throw new ProblemError('validation', 'The upload is incomplete.', { errors: fieldErrors });
+  return {
+    bytes,
+    filename: filename ?? 'statement',
+    carrierId: carrierId!,
+    mapping,
+    statementDate,
+    reconcile: field('reconcile') !== 'false',
+  };
+}
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/commissions/statements',
+  tags: ['Statements'],
+  summary: 'Imported statements, newest first, with their reconciliation summaries',
+  middleware: [requireScope('commissions:read')] as const,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().optional(),
+      carrier_id: z.uuid().optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Statements',
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.array(statementSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+  },
+});
+
+const reconcileRoute = createRoute({
+  method: 'post',
+  path: '/v1/commissions/reconcile',
+  tags: ['Statements'],
+  summary: 'Reconcile (or re-reconcile) a statement: starts reconcile/<statementId> on Temporal',
+  description:
+    'Lines a person decided keep their decision; the others are matched again with the aliases learned since. Returns at once; poll the reconciliation.',
+  middleware: [requireScope('commissions:write')] as const,
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({ statement_id: z.uuid(), as_of: z.iso.date().optional() }),
+        },
+      },
+    },
+  },
+  responses: {
+    202: {
+      description: 'Started',
+      content: {
+        'application/json': {
+          schema: z.object({
+            statement_id: z.uuid(),
+            workflow_id: z.string(),
+            reconciliation_url: z.string(),
+          }),
+        },
+      },
+    },
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/reconciliations/{id}',
+  tags: ['Statements'],
+  summary:
+    "A statement's reconciliation: status, summary (lines by status and method, paid, variance, missing)",
+  middleware: [requireScope('commissions:read')] as const,
+  request: { params: idParam },
+  responses: {
+    200: { description: 'The reconciliation', content: { 'application/json': { schema: statementSchema } } },
+  },
+});
+
+const linesRoute = createRoute({
+  method: 'get',
+  path: '/v1/reconciliations/{id}/lines',
+  tags: ['Statements'],
+  summary: "A statement's lines with their match, reason and evidence, in line order",
+  middleware: [requireScope('commissions:read')] as const,
+  request: {
+    params: idParam,
+    query: z.object({
+      status: z.enum(['pending', 'matched', 'underpaid', 'overpaid', 'unexpected', 'duplicate']).optional(),
+      discrepancies_only: z.enum(['true', 'false']).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      cursor: z.string().optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Lines',
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.array(lineSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+  },
+});
+
+const decideRoute = createRoute({
+  method: 'post',
+  path: '/v1/reconciliations/{id}/lines/{line}',
+  tags: ['Statements'],
+  summary: 'Confirm, reject or re-match one statement line; remembered for the next statement',
+  description:
+    'confirm: the match stands. reject: the line pays nothing we expected (its payments come off). rematch: link it to the given expected commissions. ' +
+    'When the printed policy number differs from ours, confirm and rematch teach an alias the next reconciliation uses.',
+  middleware: [requireScope('commissions:write')] as const,
+  request: {
+    params: z.object({
+      id: z.uuid(),
+      line: z.coerce.number().int().min(1).openapi({ description: 'The line number.' }),
+    }),
+    body: {
+      content: {
+        'application/json': {
+          schema: z.discriminatedUnion('action', [
+            z.object({ action: z.literal('confirm') }),
+            z.object({ action: z.literal('reject') }),
+            z.object({
+              action: z.literal('rematch'),
+              expected_commission_ids: z.array(z.uuid()).min(1).max(50),
+            }),
+          ]),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The line after the decision, and the alias learned (if any)',
+      content: {
+        'application/json': {
+          schema: z.object({
+            line: lineSchema,
+            learned_alias: z
+              .object({
+                carrier_id: z.uuid(),
+                statement_policy_number: z.string(),
+                policy_number: z.string(),
+              })
+              .nullable(),
+          }),
+        },
+      },
+    },
+  },
+});
+
+const LINE_COLUMNS = `id, line_no, source_row, policy_number, insured_name, effective_date::text, transaction_date::text, transaction_type,
+  premium_cents, commission_rate, commission_cents, status, method, confidence, difference_cents, discrepancies, matches, evidence,
+  reason, decision, decided_by, decided_at`;
+
+async function statementOr404(db: PoolClient, tenantId: string, id: string) {
+  const row = await loadStatement(db, tenantId, id);
+  if (!row) throw new ProblemError('not-found', `No statement ${id}.`);
+  return row as StatementRow;
+}
+
+export const statementRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(uploadRoute, async (c) => {
+    const input = await uploadInput(c);
+    const db = c.get('db');
+    const tenantId = c.get('tenantId');
+    const deps = c.get('deps');
+    const { rows: carriers } = await db.query(
+      'select id, name from carriers where tenant_id = $1 and id = $2',
+      [tenantId, input.carrierId],
+    );
+    const carrier = carriers[0];
+    if (!carrier) throw new ProblemError('not-found', `No carrier ${input.carrierId}.`);
+    const saved = input.mapping ?? (await savedMapping(db, tenantId, input.carrierId));
+    const writer = new StatementWriter(db, {
+      tenantId,
+      carrierId: input.carrierId,
+      source: 'upload',
+      filename: input.filename,
+      statementDate: input.statementDate,
+    });
+    const result = await importStatement({
+      bytes: input.bytes,
+      filename: input.filename,
+      // Carriers named like a known carrier get its column preset (the demo agency's carriers here).
+      carrierKey: demoCarrierByName(carrier.name)?.key,
+      savedMapping: saved ?? undefined,
+      onLine: (line) => writer.add(line),
+    });
+    if (!result.ok) {
+      // Thrown, so the request's transaction rolls back every line written so far.
+      throw new ProblemError(
+        'validation',
+        `The statement was rejected whole: ${result.errors.length + result.moreErrors} problem(s); nothing was stored.`,
+        {
+          errors: result.errors,
+          more_errors: result.moreErrors,
+          detection: result.detection,
+        },
+      );
+    }
+    const earlier = await statementWithHash(db, tenantId, result.contentHash);
+    if (earlier)
+      throw new ProblemError(
+        'conflict',
+        `This file was already imported as statement ${earlier.id} (${earlier.filename}); it was not imported again.`,
+        { existing_statement_id: earlier.id },
+      );
+    const id = await writer.finish(result, result.mappingUsed);
+    if (input.mapping) await saveMapping(db, tenantId, input.carrierId, result.mappingUsed);
+    if (input.reconcile) {
+      await db.query(`update statements set status = 'reconciling', workflow_id = $2 where id = $1`, [
+        id,
+        reconcileWorkflowId(id),
+      ]);
+      c.get('afterCommit')(() => requestReconciliation(deps.temporal, deps.taskQueue, tenantId, id));
+    }
+    const statement = (await loadStatement(db, tenantId, id)) as StatementRow;
+    return c.json(
+      {
+        statement: toStatement(deps, statement),
+        detection: result.detection as unknown as Record<string, unknown>,
+        skipped: result.skipped as unknown as Record<string, number>,
+        warnings: result.warnings,
+      },
+      201,
+    );
+  })
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const params: unknown[] = [c.get('tenantId')];
+    const where = ['s.tenant_id = $1'];
+    const position = decodeCursor(q.cursor);
+    if (position) {
+      params.push(position.t, position.id);
+      where.push(`(s.uploaded_at, s.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    if (q.carrier_id) {
+      params.push(q.carrier_id);
+      where.push(`s.carrier_id = $${params.length}`);
+    }
+    params.push(q.limit + 1);
+    const { rows } = await c.get('db').query<StatementRow>(
+      `select ${STATEMENT_COLUMNS} from statements s left join carriers c on c.id = s.carrier_id
+        where ${where.join(' and ')} order by s.uploaded_at desc, s.id desc limit $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        data: page.map((r) => toStatement(c.get('deps'), r)),
+        next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last._position!, id: last.id }) : null,
+      },
+      200,
+    );
+  })
+  .openapi(reconcileRoute, async (c) => {
+    const body = c.req.valid('json');
+    const deps = c.get('deps');
+    const tenantId = c.get('tenantId');
+    await statementOr404(c.get('db'), tenantId, body.statement_id);
+    const workflowId = reconcileWorkflowId(body.statement_id);
+    await c
+      .get('db')
+      .query(`update statements set status = 'reconciling', workflow_id = $2 where id = $1`, [
+        body.statement_id,
+        workflowId,
+      ]);
+    c.get('afterCommit')(() =>
+      requestReconciliation(deps.temporal, deps.taskQueue, tenantId, body.statement_id, body.as_of),
+    );
+    return c.json(
+      {
+        statement_id: body.statement_id,
+        workflow_id: workflowId,
+        reconciliation_url: `/v1/reconciliations/${body.statement_id}`,
+      },
+      202,
+    );
+  })
+  .openapi(getRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(toStatement(c.get('deps'), await statementOr404(c.get('db'), c.get('tenantId'), id)), 200);
+  })
+  .openapi(linesRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const q = c.req.valid('query');
+    await statementOr404(c.get('db'), c.get('tenantId'), id);
+    const params: unknown[] = [
+      id,
+      q.cursor ? Number.parseInt(Buffer.from(q.cursor, 'base64url').toString(), 10) || 0 : 0,
+    ];
+    const where = ['statement_id = $1', 'line_no > $2'];
+    if (q.status) {
+      params.push(q.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (q.discrepancies_only === 'true') where.push(`cardinality(discrepancies) > 0`);
+    params.push(q.limit + 1);
+    const { rows } = await c
+      .get('db')
+      .query(
+        `select ${LINE_COLUMNS} from statement_lines where ${where.join(' and ')} order by line_no limit $${params.length}`,
+        params,
+      );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        data: page.map(toLine),
+        next_cursor:
+          rows.length > q.limit && last ? Buffer.from(String(last.line_no)).toString('base64url') : null,
+      },
+      200,
+    );
+  })
+  .openapi(decideRoute, async (c) => {
+    const { id, line } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const db = c.get('db');
+    const tenantId = c.get('tenantId');
+    await statementOr404(c.get('db'), c.get('tenantId'), id);
+    let decided: Awaited<ReturnType<typeof decideLine>>;
+    try {
+      decided = await decideLine(
+        db,
+        tenantId,
+        id,
+        line,
+        body.action === 'rematch'
+          ? { action: 'rematch', expectedCommissionIds: body.expected_commission_ids }
+          : body,
+        `api_key:${c.get('apiKeyId')}`,
+      );
+    } catch (err) {
+      if (err instanceof RangeError)
+        throw new ProblemError(
+          'validation',
+          'Every expected commission must exist and belong to the statement’s carrier.',
+          {
+            errors: [{ field: 'expected_commission_ids', message: err.message }],
+          },
+        );
+      throw err;
+    }
+    if (!decided) throw new ProblemError('not-found', `Statement ${id} has no line ${line}.`);
+    const { rows } = await db.query(`select ${LINE_COLUMNS} from statement_lines where id = $1`, [
+      decided.lineId,
+    ]);
+    return c.json(
+      {
+        line: toLine(rows[0]),
+        learned_alias: decided.alias
+          ? {
+              carrier_id: decided.alias.carrierId,
+              statement_policy_number: decided.alias.statementPolicyNumber,
+              policy_number: decided.alias.policyNumber,
+            }
+          : null,
+      },
+      200,
+    );
+  });

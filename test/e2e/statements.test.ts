@@ -1,0 +1,412 @@
+// Carrier statements through the real system: an AMS sync brings the book, schedules turn it into
+// expected commissions, a carrier's messy statement is uploaded (multipart and streamed), the
+// reconcile/<statementId> workflow matches it on Temporal, and a person's decisions are applied
+// and remembered. The statement generator knows the truth for every line, so the test checks the
+// matcher's verdicts against it rather than against itself.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateAgency } from '../../connectors/kit/demo-agency.ts';
+import { generateDemoStatement, messyStatement } from '../../domain/statements/demo-statements.ts';
+import {
+  createHarness,
+  type Harness,
+  sandboxAccount,
+  startSync,
+  syncResult,
+  vendorConnection,
+  waitFor,
+} from '../support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+  await h.startWorker();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const seed = 'e2e-statements';
+const asOf = '2026-11-01';
+const agency = generateAgency({ seed, clients: 150, asOf });
+
+interface Line {
+  id: number;
+  line_no: number;
+  policy_number: string;
+  status: string;
+  method: string | null;
+  matches: { expectedId: string; appliedCents: number }[];
+  evidence: { keysMatched: string[] } | null;
+  reason: string | null;
+  discrepancies: string[];
+  decision: string | null;
+  commission_cents: number;
+}
+
+describe('statement import and reconciliation', () => {
+  let tenantId: string;
+  let apiKey: string;
+  const carrierIds = new Map<string, string>(); // demo carrier key → carrier id
+  const json = async <T>(res: Response | Promise<Response>, status = 200): Promise<T> => {
+    const r = await res;
+    const text = await r.text();
+    expect(r.status, text).toBe(status);
+    return JSON.parse(text) as T;
+  };
+  const upload = (
+    carrierKey: string,
+    filename: string,
+    bytes: Buffer,
+    extra: Record<string, string> = {},
+  ) => {
+    const form = new FormData();
+    form.set('file', new File([new Uint8Array(bytes)], filename));
+    form.set('carrier_id', carrierIds.get(carrierKey)!);
+    for (const [k, v] of Object.entries(extra)) form.set(k, v);
+    return h.app.request('/v1/statements', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}` },
+      body: form,
+    });
+  };
+  // The other way in: the file itself as the body, streamed, with its details in the query.
+  const uploadRaw = (carrierKey: string, filename: string, bytes: Buffer) =>
+    h.app.request(
+      `/v1/statements?carrier_id=${carrierIds.get(carrierKey)}&filename=${encodeURIComponent(filename)}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'text/csv' },
+        body: new Uint8Array(bytes),
+      },
+    );
+  const reconciled = (statementId: string) =>
+    waitFor(
+      async () => {
+        const r = await h.request('GET', `/v1/reconciliations/${statementId}`, { apiKey });
+        const body = (await r.json()) as { status: string };
+        return body.status === 'reconciled' ? body : null;
+      },
+      'the reconciliation workflow to finish',
+      120_000,
+    );
+  const allLines = async (statementId: string) => {
+    const lines: Line[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { data: Line[]; next_cursor: string | null } = await json(
+        h.request(
+          'GET',
+          `/v1/reconciliations/${statementId}/lines?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+          {
+            apiKey,
+          },
+        ),
+      );
+      lines.push(...page.data);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return lines;
+  };
+
+  beforeAll(async () => {
+    ({ tenantId, apiKey } = await h.newTenant('Statement Agency'));
+    const account = await sandboxAccount(h.sandboxUrl, 'applied-epic', {
+      seed,
+      clients: 150,
+      clean: true,
+      asOf,
+    });
+    const connectionId = await vendorConnection(h, tenantId, 'applied-epic', account);
+    await startSync(h, { connectionId, tenantId, provider: 'applied-epic' }, 'full');
+    expect((await syncResult(h, connectionId)).status).toBe('completed');
+    const { data: carriers } = await json<{ data: { id: string; name: string }[] }>(
+      h.request('GET', '/v1/carriers?limit=200', { apiKey }),
+    );
+    for (const carrier of carriers) {
+      const demo = agency.carriers.find((c) => c.name === carrier.name);
+      if (!demo) continue;
+      carrierIds.set(demo.key, carrier.id);
+      await json(
+        h.request('PUT', `/v1/carriers/${carrier.id}/commission-schedules`, {
+          apiKey,
+          body: {
+            data: [
+              {
+                term_kind: 'new',
+                effective_from: '2000-01-01',
+                basis: { kind: 'percent', rate: demo.newRate },
+              },
+              {
+                term_kind: 'renewal',
+                effective_from: '2000-01-01',
+                basis: { kind: 'percent', rate: demo.renewalRate },
+              },
+            ],
+          },
+        }),
+      );
+    }
+    await waitFor(
+      async () =>
+        (
+          await h.pool.query(
+            `select count(*) > 0 and count(*) filter (where status = 'no_rule') = 0 as ok from expected_commissions where tenant_id = $1`,
+            [tenantId],
+          )
+        ).rows[0]?.ok === true,
+      'expected commissions for every scheduled carrier',
+      120_000,
+    );
+  }, 240_000);
+
+  // The carrier and month with the most direct-bill transactions: the richest statement.
+  const busiest = () => {
+    const counts = new Map<string, number>();
+    for (const p of agency.policies) {
+      if (p.billMode !== 'direct') continue;
+      for (const t of p.transactions) {
+        const month = t.effectiveDate.slice(0, 7);
+        if (month >= '2026-10') continue;
+        const key = `${p.carrierKey}|${month}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    const [key] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+    const [carrierKey, month] = key.split('|') as [string, string];
+    return { carrierKey, month };
+  };
+
+  test('a messy statement is matched line by line the way its truth says', async () => {
+    const { carrierKey, month } = busiest();
+    const statement = await generateDemoStatement(agency, { carrierKey, month, mess: messyStatement, seed });
+    expect(statement.truth.length).toBeGreaterThan(5);
+    const created = await json<{
+      statement: { id: string; line_count: number; workflow_id: string; status: string };
+    }>(upload(carrierKey, statement.filename, statement.bytes), 201);
+    expect(created.statement.line_count).toBe(statement.truth.length);
+    expect(created.statement.workflow_id).toBe(`reconcile/${created.statement.id}`);
+    const done = (await reconciled(created.statement.id)) as unknown as {
+      summary: { summary: { lines: Record<string, number> } };
+    };
+    const lines = await allLines(created.statement.id);
+    expect(lines).toHaveLength(statement.truth.length);
+
+    // Every line's verdict against the truth: which policy it pays, or that it is foreign or a repeat.
+    const { rows: expectations } = await h.pool.query<{ id: string; policy_number: string }>(
+      `select e.id, p.policy_number from expected_commissions e join policies p on p.id = e.policy_id where e.tenant_id = $1`,
+      [tenantId],
+    );
+    const policyOf = new Map(expectations.map((e) => [e.id, e.policy_number]));
+    const numberOfKey = new Map(agency.policies.map((p) => [p.key, p.policyNumber]));
+    let right = 0;
+    for (const truth of statement.truth) {
+      const line = lines.find((l) => l.line_no === truth.lineNo)!;
+      expect(line.reason, `line ${truth.lineNo}`).toBeTruthy();
+      if (truth.kind === 'foreign') {
+        expect(line.status, `line ${truth.lineNo} is another agency's`).toBe('unexpected');
+        expect(line.matches).toEqual([]);
+        right++;
+      } else if (truth.kind === 'duplicate') {
+        expect(line.status, `line ${truth.lineNo} repeats line ${truth.duplicateOf}`).toBe('duplicate');
+        right++;
+      } else {
+        expect(['matched', 'underpaid', 'overpaid'], `line ${truth.lineNo}: ${line.reason}`).toContain(
+          line.status,
+        );
+        const paid = line.matches.map((m) => policyOf.get(m.expectedId));
+        expect(paid, `line ${truth.lineNo}`).toContain(numberOfKey.get(truth.policyKey));
+        if (truth.paidRate !== truth.expectedRate) expect(line.discrepancies).toContain('RATE_MISMATCH');
+        right++;
+      }
+    }
+    expect(right).toBe(statement.truth.length);
+    expect(done.summary.summary.lines.unexpected).toBe(
+      statement.truth.filter((t) => t.kind === 'foreign').length,
+    );
+
+    // What the lines paid is recorded against the expectations, linked to the statement line.
+    const { rows: payments } = await h.pool.query(
+      `select coalesce(sum(amount_cents), 0)::bigint as total from commission_payments where tenant_id = $1 and statement_id = $2`,
+      [tenantId, created.statement.id],
+    );
+    const applied = lines.flatMap((l) => l.matches).reduce((s, m) => s + m.appliedCents, 0);
+    expect(Number(payments[0].total)).toBe(applied);
+    // And the differences were announced.
+    const { rows: events } = await h.pool.query(
+      `select count(*)::int as n from change_events where tenant_id = $1 and type = 'commission.discrepancy' and entity_id = $2`,
+      [tenantId, created.statement.id],
+    );
+    expect(events[0].n).toBe(lines.filter((l) => l.discrepancies.length > 0).length);
+
+    // The same bytes again are recognised and not imported twice.
+    const again = await upload(carrierKey, 'renamed.csv', statement.bytes);
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { existing_statement_id: string }).existing_statement_id).toBe(
+      created.statement.id,
+    );
+  }, 240_000);
+
+  test('a file with bad rows is rejected whole with row numbers, and nothing is stored', async () => {
+    const before = await h.pool.query('select count(*)::int as n from statement_lines where tenant_id = $1', [
+      tenantId,
+    ]);
+    const csv = [
+      'Policy Number,Insured Name,Transaction Type,Effective Date,Premium,Commission Rate,Commission Amount',
+      'HO-100200,"Gomes, Adam",NEW,2026-09-01,1200.00,15,180.00',
+      'HO-100201,"Ruiz, Ana",NEW,2026-13-45,800.00,15,120.00',
+      'HO-100202,"Lee, Kim",RWL,2026-09-03,900.00,12,abc',
+      'HO-100203,"Park, Jo",RWL,2026-09-04,500.00,12,60.00',
+    ].join('\n');
+    const carrierKey = [...carrierIds.keys()][0]!;
+    const res = await upload(carrierKey, 'bad.csv', Buffer.from(csv));
+    const body = (await res.json()) as {
+      type: string;
+      errors: { row: number; field: string; reason: string }[];
+    };
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    expect(body.type).toBe('/problems/validation');
+    expect(body.errors.map((e) => [e.row, e.field])).toEqual([
+      [3, 'effectiveDate'],
+      [4, 'commission'],
+    ]);
+    const after = await h.pool.query('select count(*)::int as n from statement_lines where tenant_id = $1', [
+      tenantId,
+    ]);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  }, 60_000);
+
+  test('a person re-matches, rejects and confirms lines; the alias they teach matches the next statement', async () => {
+    const { rows: stmts } = await h.pool.query(
+      `select id, carrier_id from statements where tenant_id = $1 and status = 'reconciled' order by uploaded_at limit 1`,
+      [tenantId],
+    );
+    const messyId = stmts[0].id as string;
+    const carrierId = stmts[0].carrier_id as string;
+    const carrierKey = [...carrierIds].find(([, id]) => id === carrierId)![0];
+    // Two unpaid expectations of one policy: a carrier's internal number will pay both, one per statement.
+    const { rows: open } = await h.pool.query(
+      `select e.id, e.effective_date::text as eff, e.transaction_type, e.agency_cents::int as balance, p.policy_number
+         from expected_commissions e join policies p on p.id = e.policy_id
+        where e.tenant_id = $1 and e.carrier_id = $2 and e.paid_cents = 0 and e.agency_cents > 0
+          and e.policy_id in (select policy_id from expected_commissions where tenant_id = $1 and paid_cents = 0 and agency_cents > 0
+                               group by policy_id having count(*) >= 2)
+        order by e.policy_id, e.effective_date limit 2`,
+      [tenantId, carrierId],
+    );
+    expect(open.length).toBe(2);
+    expect(open[0].policy_number).toBe(open[1].policy_number);
+    const internalNumber = 'ZZ-INTERNAL-771';
+    const statementFor = (e: (typeof open)[number]) =>
+      Buffer.from(
+        [
+          'Policy Number,Insured Name,Transaction Type,Effective Date,Premium,Commission Rate,Commission Amount',
+          `${internalNumber},Someone Else Entirely,${e.transaction_type},${e.eff},,,${(e.balance / 100).toFixed(2)}`,
+        ].join('\n'),
+      );
+    const first = await json<{ statement: { id: string } }>(
+      upload(carrierKey, 'internal-1.csv', statementFor(open[0])),
+      201,
+    );
+    await reconciled(first.statement.id);
+    const [unknown] = await allLines(first.statement.id);
+    expect(unknown).toMatchObject({ status: 'unexpected', matches: [] });
+
+    const rematched = await json<{ line: Line; learned_alias: unknown }>(
+      h.request('POST', `/v1/reconciliations/${first.statement.id}/lines/1`, {
+        apiKey,
+        body: { action: 'rematch', expected_commission_ids: [open[0].id] },
+      }),
+    );
+    expect(rematched.line).toMatchObject({ decision: 'rematched', status: 'matched' });
+    expect(rematched.line.matches).toEqual([{ expectedId: open[0].id, appliedCents: open[0].balance }]);
+    expect(rematched.learned_alias).toEqual({
+      carrier_id: carrierId,
+      statement_policy_number: internalNumber,
+      policy_number: open[0].policy_number,
+    });
+    const { rows: paidNow } = await h.pool.query(
+      'select paid_cents::int as paid, status from expected_commissions where id = $1',
+      [open[0].id],
+    );
+    expect(paidNow[0]).toEqual({ paid: open[0].balance, status: 'paid' });
+
+    // On the messy statement: one match rejected (its payment comes off), another confirmed.
+    const lines = await allLines(messyId);
+    // A plain exact match is rejected; the repeated line is confirmed as the duplicate it is.
+    const toReject = lines.find((l) => l.status === 'matched' && l.method === 'exact')!;
+    const toConfirm = lines.find((l) => l.status === 'duplicate')!;
+    const rejected = await json<{ line: Line }>(
+      h.request('POST', `/v1/reconciliations/${messyId}/lines/${toReject.line_no}`, {
+        apiKey,
+        body: { action: 'reject' },
+      }),
+    );
+    expect(rejected.line).toMatchObject({ status: 'unexpected', decision: 'rejected', matches: [] });
+    const { rows: gone } = await h.pool.query(
+      'select count(*)::int as n from commission_payments where statement_line_id = $1',
+      [toReject.id],
+    );
+    expect(gone[0].n).toBe(0);
+    const confirmed = await json<{ line: Line }>(
+      h.request('POST', `/v1/reconciliations/${messyId}/lines/${toConfirm.line_no}`, {
+        apiKey,
+        body: { action: 'confirm' },
+      }),
+    );
+    expect(confirmed.line.decision).toBe('confirmed');
+    const missingLine = await h.request('POST', `/v1/reconciliations/${messyId}/lines/99999`, {
+      apiKey,
+      body: { action: 'confirm' },
+    });
+    expect(missingLine.status).toBe(404);
+
+    // Reconciling again keeps every decision and re-matches the rest to the same result.
+    await json(
+      h.request('POST', '/v1/commissions/reconcile', { apiKey, body: { statement_id: messyId } }),
+      202,
+    );
+    await reconciled(messyId);
+    const after = await allLines(messyId);
+    expect(after.find((l) => l.line_no === toReject.line_no)).toMatchObject({
+      decision: 'rejected',
+      status: 'unexpected',
+    });
+    expect(after.find((l) => l.line_no === toConfirm.line_no)).toMatchObject({
+      decision: 'confirmed',
+      status: 'duplicate',
+    });
+    const statusOf = (ls: Line[]) =>
+      ls.filter((l) => l.line_no !== toReject.line_no).map((l) => [l.line_no, l.status]);
+    expect(statusOf(after)).toEqual(statusOf(lines));
+
+    // The next statement prints the internal number again: only the learned alias ties it to the
+    // policy (the insured name agrees with nothing), and it pays the second expectation.
+    const second = await json<{ statement: { id: string } }>(
+      uploadRaw(carrierKey, 'internal-2.csv', statementFor(open[1])),
+      201,
+    );
+    await reconciled(second.statement.id);
+    const [taught] = await allLines(second.statement.id);
+    expect(taught!.matches.map((m) => m.expectedId)).toEqual([open[1].id]);
+    expect(taught!.method).toBe('alias');
+    expect(taught!.evidence!.keysMatched).toContain('policy_alias');
+  }, 240_000);
+
+  test('statements are listed newest first and reconciliations are tenant-scoped', async () => {
+    const list = await json<{
+      data: { id: string; filename: string; status: string; summary: Record<string, unknown> }[];
+    }>(h.request('GET', '/v1/commissions/statements', { apiKey }));
+    expect(list.data.length).toBe(3);
+    expect(list.data.map((s) => s.filename)).toEqual([
+      'internal-2.csv',
+      'internal-1.csv',
+      expect.any(String),
+    ]);
+    expect(list.data.every((s) => s.status === 'reconciled')).toBe(true);
+    const stranger = await h.newTenant('Someone else');
+    const res = await h.request('GET', `/v1/reconciliations/${list.data[0]!.id}`, {
+      apiKey: stranger.apiKey,
+    });
+    expect(res.status).toBe(404);
+  }, 60_000);
+});
