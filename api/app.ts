@@ -10,6 +10,7 @@ import { ProblemError, problemResponse } from './problem.ts';
 import { rateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { carrierRoutes } from './routes/carriers.ts';
 import { changeRoutes } from './routes/changes.ts';
@@ -19,6 +20,7 @@ import { commissionRoutes } from './routes/commissions.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { policyRoutes } from './routes/policies.ts';
@@ -85,6 +87,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/', statementRoutes);
   app.route('/', commissionRoutes);
   app.route('/', renewalRoutes);
+  app.route('/', analyticsRoutes);
+  app.route('/', ledgerRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

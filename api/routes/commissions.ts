@@ -14,9 +14,7 @@ import {
   TRANSACTION_COLUMNS,
   type TransactionRow,
 } from '../../db/commission-store.ts';
-import { inForceProbabilities, renewalIntelligence } from '../../db/renewal-store.ts';
-import { type InForceTerm, projectRenewalCommissions } from '../../domain/analytics/projections.ts';
-import { calculateExpected } from '../../domain/commissions/calculate.ts';
+import { projectBook } from '../../db/projection-store.ts';
 import type { CommissionRule, SplitPlan } from '../../domain/commissions/types.ts';
 import { Money } from '../../domain/money.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
@@ -308,51 +306,6 @@ const toTotal = (t: {
   expected_commission_cents: t.expectedCommissionCents,
 });
 
-/** The renewal rate the carrier's schedule gives a projected renewal term, as an exact percent. */
-function renewalRate(
-  term: InForceTerm,
-  source: TermRow,
-  rules: CommissionRule[],
-  missing: Set<string>,
-): string {
-  if (term.termPremiumCents === 0) return '0';
-  try {
-    const expected = calculateExpected(
-      {
-        id: `${term.termId}:renewal`,
-        type: 'RWL',
-        effectiveDate: term.effectiveDate,
-        premiumDeltaCents: term.termPremiumCents,
-        taxesFeesCents: 0,
-        cancelMethod: null,
-        policy: {
-          id: term.termId,
-          carrierId: source.carrier_id,
-          mgaId: source.mga_id,
-          producerId: source.producer_id,
-          lineOfBusiness: source.line_of_business,
-          state: source.state,
-          effectiveDate: term.effectiveDate,
-          expirationDate: term.expirationDate,
-          originalInceptionDate: source.original_inception_date,
-          termPremiumCents: term.termPremiumCents,
-          policyYear: (source.policy_year ?? 1) + 1,
-        },
-      },
-      rules,
-      [],
-    );
-    return new Money(expected.agencyCents)
-      .dividedBy(term.termPremiumCents)
-      .times(100)
-      .toDecimalPlaces(6)
-      .toFixed();
-  } catch {
-    missing.add(term.termId);
-    return '0';
-  }
-}
-
 export const commissionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
@@ -560,39 +513,11 @@ export const commissionRoutes = new OpenAPIHono<AppEnv>()
       const db = c.get('db');
       const tenantId = c.get('tenantId');
       const asOf = q.as_of ?? new Date().toISOString().slice(0, 10);
-      const intel = await renewalIntelligence(db, tenantId, asOf);
-      const rules = await loadRules(db, tenantId);
-      const { rows: termRows } = await db.query<
-        TermRow & { policy_number: string; client_id: string; status: string }
-      >(
-        `select ${TERM_COLUMNS}, policy_number, client_id, status from policies
-          where tenant_id = $1 and deleted_at is null and status = 'active' and effective_date <= $2 and expiration_date > $2`,
-        [tenantId, asOf],
-      );
-      const sources = new Map(termRows.map((t) => [t.id, t]));
-      const missing = new Set<string>();
-      const projection = projectRenewalCommissions(
-        termRows.map((t) => ({
-          termId: t.id,
-          policyNumber: t.policy_number,
-          clientId: t.client_id,
-          carrierId: t.carrier_id,
-          lineOfBusiness: t.line_of_business,
-          effectiveDate: t.effective_date!,
-          expirationDate: t.expiration_date!,
-          termPremiumCents: Number(t.term_premium_cents ?? 0),
-          status: 'active',
-        })),
-        {
-          asOf,
-          months: q.months,
-          rateFor: (term) => renewalRate(term, sources.get(term.termId)!, rules, missing),
-          renewalProbabilities: inForceProbabilities(intel),
-          retentionByLine: intel.retentionByLine,
-          defaultRetention: intel.baseRetention,
-          expectedPremiumChangePct: () => q.premium_change_pct,
-        },
-      );
+      const { projection, intel, termsWithoutRule } = await projectBook(db, tenantId, {
+        asOf,
+        months: q.months,
+        premiumChangePct: q.premium_change_pct,
+      });
       return c.json(
         {
           as_of: projection.asOf,
@@ -602,7 +527,7 @@ export const commissionRoutes = new OpenAPIHono<AppEnv>()
           by_month: projection.byMonth.map(toTotal),
           by_carrier: projection.byCarrier.map(toTotal),
           by_line: projection.byLine.map(toTotal),
-          terms_without_rule: missing.size,
+          terms_without_rule: termsWithoutRule,
         },
         200,
       );

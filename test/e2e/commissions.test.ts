@@ -312,4 +312,169 @@ describe('commission intelligence through the API', () => {
     const probabilities = renewals.data.map((r) => r.probability);
     expect(probabilities).toEqual([...probabilities].sort((a, b) => a - b));
   });
+  test('analytics: dashboard, leaderboard, trends, forecast and a producer against the peers', async () => {
+    const { rows: ex } = await h.pool.query(
+      `select effective_date::text as eff, agency_cents::int as agency, paid_cents::int as paid, producer_id, status, carrier_id
+         from expected_commissions where tenant_id = $1`,
+      [tenantId],
+    );
+    const sum = (rows: typeof ex, f: (r: (typeof ex)[number]) => boolean) =>
+      rows.filter(f).reduce((s, r) => s + r.agency, 0);
+    const dash = await json<{
+      commission: {
+        expected_mtd_cents: number;
+        expected_ytd_cents: number;
+        received_ytd_cents: number;
+        outstanding_cents: number;
+      };
+      policies: { active: number };
+      leaderboard: { rank: number; producer_id: string; commission_cents: number }[];
+    }>(h.request('GET', `/v1/analytics/dashboard?as_of=2026-11-25`, { apiKey }));
+    expect(dash.commission.expected_ytd_cents).toBe(
+      sum(ex, (r) => r.eff >= '2026-01-01' && r.eff <= '2026-11-25'),
+    );
+    expect(dash.commission.expected_mtd_cents).toBe(
+      sum(ex, (r) => r.eff >= '2026-11-01' && r.eff <= '2026-11-25'),
+    );
+    // The payments of the earlier test were made on 20 and 21 November.
+    expect(dash.commission.received_ytd_cents).toBeGreaterThan(0);
+    expect(dash.policies.active).toBeGreaterThan(0);
+    const board = dash.leaderboard;
+    expect(board[0]!.rank).toBe(1);
+    for (let i = 1; i < board.length; i++) {
+      expect(board[i]!.commission_cents).toBeLessThanOrEqual(board[i - 1]!.commission_cents);
+      expect(board[i]!.rank).toBe(
+        board[i]!.commission_cents === board[i - 1]!.commission_cents ? board[i - 1]!.rank : i + 1,
+      );
+    }
+    const top = board[0]!;
+    expect(top.commission_cents).toBe(
+      sum(
+        ex,
+        (r) =>
+          r.producer_id === top.producer_id &&
+          r.status !== 'no_rule' &&
+          r.eff >= '2026-01-01' &&
+          r.eff <= '2026-11-25',
+      ),
+    );
+
+    for (const by of ['month', 'carrier', 'line'] as const) {
+      const trend = await json<{ data: { key: string; expected_cents: number; paid_cents: number }[] }>(
+        h.request('GET', `/v1/analytics/trends?by=${by}&from=2025-11-01&to=2026-10-31`, { apiKey }),
+      );
+      const total = sum(ex, (r) => r.eff >= '2025-11-01' && r.eff <= '2026-10-31' && r.status !== 'no_rule');
+      expect(
+        trend.data.reduce((s, d) => s + d.expected_cents, 0),
+        by,
+      ).toBe(total);
+      if (by === 'month')
+        expect(trend.data.map((d) => d.key)).toEqual([...trend.data.map((d) => d.key)].sort());
+    }
+
+    const projection = await json<{ expected_commission_cents: number }>(
+      h.request('GET', `/v1/commissions/projections?as_of=${asOf}`, { apiKey }),
+    );
+    const forecast = await json<{
+      new_business_run_rate_cents: number;
+      total_cents: number;
+      data: { renewal_commission_cents: number; total_cents: number }[];
+    }>(h.request('GET', `/v1/analytics/forecasts?as_of=${asOf}`, { apiKey }));
+    expect(forecast.data).toHaveLength(12);
+    expect(forecast.data.reduce((s, m) => s + m.renewal_commission_cents, 0)).toBe(
+      projection.expected_commission_cents,
+    );
+    const { rows: nb } = await h.pool.query(
+      `select coalesce(sum(agency_cents), 0)::int as t from expected_commissions where tenant_id = $1 and transaction_type = 'NEW'
+          and status <> 'no_rule' and effective_date > ($2::date - interval '12 months') and effective_date <= $2`,
+      [tenantId, asOf],
+    );
+    expect(forecast.new_business_run_rate_cents).toBe(Math.floor(nb[0].t / 12));
+    expect(forecast.total_cents).toBe(
+      projection.expected_commission_cents + 12 * forecast.new_business_run_rate_cents,
+    );
+
+    const performance = await json<{
+      agent: { commission_cents: number };
+      rank: number;
+      of: number;
+      monthly: unknown[];
+    }>(h.request('GET', `/v1/agents/${top.producer_id}/performance?as_of=${asOf}`, { apiKey }));
+    expect(performance.monthly).toHaveLength(12);
+    // Rank over the last twelve months: one more than the producers who earned more in that window.
+    const window = (r: (typeof ex)[number]) =>
+      r.status !== 'no_rule' && r.eff >= '2025-11-01' && r.eff <= asOf;
+    const byProducer = new Map<string, number>();
+    for (const r of ex.filter(window))
+      byProducer.set(r.producer_id, (byProducer.get(r.producer_id) ?? 0) + r.agency);
+    const mine = byProducer.get(top.producer_id) ?? 0;
+    expect(performance.agent.commission_cents).toBe(mine);
+    expect(performance.rank).toBe(1 + [...byProducer].filter(([id, v]) => id !== null && v > mine).length);
+    const comparison = await json<{
+      peers: number;
+      agent: { commission_cents: number };
+      metrics: Record<
+        string,
+        { value: number | null; percentile: number | null; peer_median: number | null }
+      >;
+    }>(h.request('GET', `/v1/analytics/comparisons?agent_id=${top.producer_id}&as_of=${asOf}`, { apiKey }));
+    expect(comparison.peers).toBe(performance.of - 1);
+    expect(comparison.metrics.commission_cents!.value).toBe(performance.agent.commission_cents);
+    const peers = [...byProducer].filter(([id]) => id !== null && id !== top.producer_id).map(([, v]) => v);
+    const zeroPeers = comparison.peers - peers.length; // producers with no business in the window
+    expect(comparison.metrics.commission_cents!.percentile).toBe(
+      Math.round(
+        ((peers.filter((v) => v < mine).length + (mine > 0 ? zeroPeers : 0)) / comparison.peers) * 100,
+      ),
+    );
+    const unknown = await h.request('GET', '/v1/agents/00000000-0000-4000-8000-000000000000/performance', {
+      apiKey,
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  test('the policy revenue ledger exports as CSV and XLSX with carrier subtotals that add up', async () => {
+    const { parse } = await import('csv-parse/sync');
+    const ExcelJS = (await import('exceljs')).default;
+    const res = await h.request('GET', '/v1/exports/ledger?from=2025-01-01&to=2026-10-31&format=csv', {
+      apiKey,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const table = parse(await res.text()) as string[][];
+    const cents = (v: string) => Math.round(Number(v) * 100);
+    const rows = table.slice(1).filter((r) => !r[0]!.startsWith('Subtotal') && r[0] !== 'Grand total');
+    const { rows: count } = await h.pool.query(
+      `select count(*)::int as n, coalesce(sum(agency_cents), 0)::int as total from expected_commissions
+        where tenant_id = $1 and effective_date between '2025-01-01' and '2026-10-31'`,
+      [tenantId],
+    );
+    expect(rows).toHaveLength(count[0].n);
+    const grand = table.at(-1)!;
+    expect(grand[0]).toBe('Grand total');
+    expect(cents(grand[9]!)).toBe(count[0].total);
+    // Each subtotal is the sum of the rows of its carrier above it.
+    let running = 0;
+    let subtotals = 0;
+    for (const r of table.slice(1, -1)) {
+      if (r[0]!.startsWith('Subtotal')) {
+        expect(cents(r[9]!), r[0]).toBe(running);
+        running = 0;
+        subtotals++;
+      } else running += cents(r[9]!);
+    }
+    expect(subtotals).toBe(new Set(rows.map((r) => r[0])).size);
+
+    const xlsx = await h.request('GET', '/v1/exports/ledger?from=2025-01-01&to=2026-10-31&format=xlsx', {
+      apiKey,
+    });
+    expect(xlsx.status).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as never);
+    const sheet = book.worksheets[0]!;
+    expect(sheet.rowCount).toBe(table.length);
+    const last = sheet.getRow(sheet.rowCount);
+    expect(last.getCell(1).value).toBe('Grand total');
+    expect(Math.round(Number(last.getCell(10).value) * 100)).toBe(count[0].total);
+  });
 });
