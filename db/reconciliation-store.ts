@@ -6,6 +6,7 @@
 import { reconcile } from '../domain/reconciliation/match.ts';
 import {
   defaultGraceDays,
+  defaultTolerances,
   type ExpectedItem,
   type LineResult,
   type PolicyAlias,
@@ -14,6 +15,7 @@ import {
   type Tolerances,
 } from '../domain/reconciliation/types.ts';
 import { type PaymentInput, recordPayments, removeLinePayments } from './commission-payments.ts';
+import { reconcileDepositStatement } from './deposit-statements.ts';
 import { appendEvents, type OutboxEvent } from './outbox.ts';
 import type { Queryable } from './pool.ts';
 
@@ -154,11 +156,13 @@ export async function reconcileStoredStatement(
   asOf: string,
 ): Promise<StatementReconciliation> {
   const { rows } = await db.query(
-    `select carrier_id, coalesce(statement_date, uploaded_at::date)::text as paid_on from statements where tenant_id = $1 and id = $2`,
+    `select carrier_id, source, coalesce(statement_date, uploaded_at::date)::text as paid_on from statements where tenant_id = $1 and id = $2`,
     [tenantId, statementId],
   );
   const statement = rows[0];
   if (!statement) throw new Error(`statement ${statementId} not found`);
+  if (statement.source === 'quickbooks')
+    return reconcileDeposit(db, tenantId, statementId, statement.carrier_id);
   const carrierId: string | null = statement.carrier_id;
   if (!carrierId) throw new Error(`statement ${statementId} has no carrier; it cannot be reconciled`);
   await db.query('select pg_advisory_xact_lock(hashtext($1))', [`reconcile:${tenantId}:${carrierId}`]);
@@ -248,6 +252,63 @@ export async function reconcileStoredStatement(
   await db.query(
     `update statements set status = 'reconciled', reconciled_at = now(), summary = $3::jsonb where tenant_id = $1 and id = $2`,
     [tenantId, statementId, JSON.stringify({ ...outcome, missingCount: missing.length })],
+  );
+  return outcome;
+}
+
+/** A QuickBooks deposit: the cash check of db/deposit-statements.ts, one carrier at a time. */
+async function reconcileDeposit(
+  db: Queryable,
+  tenantId: string,
+  statementId: string,
+  carrierId: string | null,
+): Promise<StatementReconciliation> {
+  if (carrierId)
+    await db.query('select pg_advisory_xact_lock(hashtext($1))', [`reconcile:${tenantId}:${carrierId}`]);
+  const settings = await reconciliationSettings(db, tenantId);
+  const lines = await reconcileDepositStatement(db, tenantId, statementId, {
+    amountCents: settings.tolerances?.amountCents ?? defaultTolerances.amountCents,
+  });
+  const { rows } = await db.query(
+    `select coalesce(sum(commission_cents) filter (where status in ('matched', 'underpaid', 'overpaid')), 0)::float8 as paid,
+            coalesce(sum(difference_cents) filter (where status in ('matched', 'underpaid', 'overpaid')), 0)::float8 as variance
+       from statement_lines where statement_id = $1`,
+    [statementId],
+  );
+  const summary: ReconciliationSummary = {
+    lines,
+    methods: { exact: 0, normalized: 0, alias: 0, fuzzy: 0, many_to_one: 0, one_to_many: 0 },
+    expected: { open: 0, missing: 0 },
+    paidCents: rows[0].paid,
+    varianceCents: rows[0].variance,
+  };
+  const { rows: flagged } = await db.query(
+    `select id, line_no, policy_number, status, discrepancies, difference_cents::float8 as difference, reason
+       from statement_lines where statement_id = $1 and cardinality(discrepancies) > 0`,
+    [statementId],
+  );
+  await appendEvents(
+    db,
+    { tenantId, connectionId: null },
+    flagged.map((l) => ({
+      type: 'commission.discrepancy',
+      entityType: 'statement',
+      entityId: statementId,
+      data: {
+        statement_line_id: String(l.id),
+        line_no: l.line_no,
+        reference: l.policy_number,
+        status: l.status,
+        codes: l.discrepancies,
+        difference_cents: l.difference,
+        reason: l.reason,
+      },
+    })),
+  );
+  const outcome: StatementReconciliation = { summary, missing: [], decidedLines: 0 };
+  await db.query(
+    `update statements set status = 'reconciled', reconciled_at = now(), summary = $3::jsonb where tenant_id = $1 and id = $2`,
+    [tenantId, statementId, JSON.stringify({ ...outcome, missingCount: 0, kind: 'deposit' })],
   );
   return outcome;
 }

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { demoCarrierByName } from '../../connectors/kit/demo-agency.ts';
+import { importQuickBooksDeposits } from '../../db/deposit-statements.ts';
 import type { PoolClient } from '../../db/pool.ts';
 import { decideLine } from '../../db/reconciliation-store.ts';
 import {
@@ -365,6 +366,26 @@ const decideRoute = createRoute({
   },
 });
 
+const depositsRoute = createRoute({
+  method: 'post',
+  path: '/v1/statements/quickbooks-deposits',
+  tags: ['Statements'],
+  summary:
+    'Turn the carrier commission deposits synced from a QuickBooks connection into statements and reconcile them',
+  description:
+    'Each deposit not yet imported becomes a statement (source quickbooks, one line per deposit line) and is reconciled as a cash check: the deposit against what the carrier owed in direct-bill commission for the month its reference names.',
+  middleware: [requireScope('commissions:write')] as const,
+  request: {
+    body: { content: { 'application/json': { schema: z.object({ connection_id: z.uuid() }) } } },
+  },
+  responses: {
+    201: {
+      description: 'The statements created (none when every deposit was imported before)',
+      content: { 'application/json': { schema: z.object({ statement_ids: z.array(z.uuid()) }) } },
+    },
+  },
+});
+
 const LINE_COLUMNS = `id, line_no, source_row, policy_number, insured_name, effective_date::text, transaction_date::text, transaction_type,
   premium_cents, commission_rate, commission_cents, status, method, confidence, difference_cents, discrepancies, matches, evidence,
   reason, decision, decided_by, decided_at`;
@@ -441,6 +462,31 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
       },
       201,
     );
+  })
+  .openapi(depositsRoute, async (c) => {
+    const { connection_id: connectionId } = c.req.valid('json');
+    const db = c.get('db');
+    const tenantId = c.get('tenantId');
+    const deps = c.get('deps');
+    const { rows } = await db.query('select provider from connections where tenant_id = $1 and id = $2', [
+      tenantId,
+      connectionId,
+    ]);
+    if (!rows[0]) throw new ProblemError('not-found', `No connection ${connectionId}.`);
+    if (rows[0].provider !== 'quickbooks')
+      throw new ProblemError('validation', 'Deposits come from a QuickBooks connection.', {
+        errors: [{ field: 'connection_id', message: `a ${rows[0].provider} connection` }],
+      });
+    const ids = await importQuickBooksDeposits(db, tenantId, connectionId);
+    for (const id of ids)
+      await db.query(`update statements set status = 'reconciling', workflow_id = $2 where id = $1`, [
+        id,
+        reconcileWorkflowId(id),
+      ]);
+    c.get('afterCommit')(async () => {
+      for (const id of ids) await requestReconciliation(deps.temporal, deps.taskQueue, tenantId, id);
+    });
+    return c.json({ statement_ids: ids }, 201);
   })
   .openapi(listRoute, async (c) => {
     const q = c.req.valid('query');

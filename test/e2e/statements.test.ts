@@ -394,10 +394,16 @@ describe('statement import and reconciliation', () => {
 
   test('statements are listed newest first and reconciliations are tenant-scoped', async () => {
     const list = await json<{
-      data: { id: string; filename: string; status: string; summary: Record<string, unknown> }[];
+      data: {
+        id: string;
+        filename: string;
+        source: string;
+        status: string;
+        summary: Record<string, unknown>;
+      }[];
     }>(h.request('GET', '/v1/commissions/statements', { apiKey }));
-    expect(list.data.length).toBe(3);
-    expect(list.data.map((s) => s.filename)).toEqual([
+    expect(list.data.filter((s) => s.source === 'upload').length).toBe(3);
+    expect(list.data.filter((s) => s.source === 'upload').map((s) => s.filename)).toEqual([
       'internal-2.csv',
       'internal-1.csv',
       expect.any(String),
@@ -409,4 +415,68 @@ describe('statement import and reconciliation', () => {
     });
     expect(res.status).toBe(404);
   }, 60_000);
+
+  test('QuickBooks deposits become statements and are checked against what each carrier owed for the month', async () => {
+    const account = await sandboxAccount(h.sandboxUrl, 'quickbooks', {
+      seed,
+      clients: 150,
+      clean: false,
+      asOf,
+    });
+    const connectionId = await vendorConnection(h, tenantId, 'quickbooks', account);
+    await startSync(h, { connectionId, tenantId, provider: 'quickbooks' }, 'full');
+    expect((await syncResult(h, connectionId)).status).toBe('completed');
+    const { rows: deposits } = await h.pool.query(
+      `select count(*)::int as n from source_records where connection_id = $1 and stream = 'deposits' and deleted_at is null`,
+      [connectionId],
+    );
+    expect(deposits[0].n).toBeGreaterThan(10);
+
+    const created = await json<{ statement_ids: string[] }>(
+      h.request('POST', '/v1/statements/quickbooks-deposits', {
+        apiKey,
+        body: { connection_id: connectionId },
+      }),
+      201,
+    );
+    expect(created.statement_ids).toHaveLength(deposits[0].n);
+    for (const id of created.statement_ids) await reconciled(id);
+    const again = await json<{ statement_ids: string[] }>(
+      h.request('POST', '/v1/statements/quickbooks-deposits', {
+        apiKey,
+        body: { connection_id: connectionId },
+      }),
+      201,
+    );
+    expect(again.statement_ids).toEqual([]);
+
+    const { rows: lines } = await h.pool.query(
+      `select l.status, l.policy_number as reference, l.commission_cents::int as amount, l.difference_cents::int as difference,
+              l.reason, s.carrier_id
+         from statement_lines l join statements s on s.id = l.statement_id
+        where s.tenant_id = $1 and s.source = 'quickbooks' order by s.statement_date, l.id`,
+      [tenantId],
+    );
+    const by = (status: string) => lines.filter((l) => l.status === status);
+    // The sandbox's bookkeeping slips: an EFT nobody attributed and one statement entered twice.
+    expect(by('unexpected').map((l) => l.reference)).toEqual(['ACH CREDIT INS CO COMM']);
+    expect(by('duplicate')).toHaveLength(1);
+    expect(by('matched').length).toBeGreaterThan(0);
+    // Every attributed deposit is compared with the carrier's direct-bill commission for the month
+    // its reference names, and classified by the difference (tolerance $1.00).
+    for (const l of lines.filter((l) => l.status !== 'unexpected' && l.status !== 'duplicate')) {
+      const [, y, m] = /-STMT-(\d{4})(\d{2})$/.exec(l.reference)!;
+      const { rows: owed } = await h.pool.query(
+        `select coalesce(sum(e.agency_cents), 0)::int as owed from expected_commissions e join policies p on p.id = e.policy_id
+          where e.tenant_id = $1 and e.carrier_id = $2 and p.bill_mode = 'direct' and e.status <> 'no_rule'
+            and e.effective_date >= $3::date and e.effective_date < ($3::date + interval '1 month')`,
+        [tenantId, l.carrier_id, `${y}-${m}-01`],
+      );
+      expect(l.difference, l.reference).toBe(l.amount - owed[0].owed);
+      expect(l.status, l.reference).toBe(
+        Math.abs(l.difference) <= 100 ? 'matched' : l.difference < 0 ? 'underpaid' : 'overpaid',
+      );
+    }
+    for (const l of lines) expect(l.reason).toBeTruthy();
+  }, 240_000);
 });
