@@ -1,10 +1,13 @@
 // All activities, registered with the worker under their function names.
+import { createAccountingActivities } from './accounting.ts';
 import { createCommissionActivities } from './commissions.ts';
 import { createConflictActivities } from './conflicts.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createReconciliationActivities } from './reconciliation.ts';
+import { createRenewalOutreachActivities } from './renewal-outreach.ts';
 import { createSyncActivities } from './sync.ts';
 import { createSyncRequestActivities } from './sync-requests.ts';
+import { createWebhookActivities } from './webhooks.ts';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -12,7 +15,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createConflictActivities(deps),
     ...createCommissionActivities(deps),
     ...createReconciliationActivities(deps),
+    ...createRenewalOutreachActivities(deps),
+    ...createAccountingActivities(deps),
     ...createSyncRequestActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

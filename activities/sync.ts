@@ -24,7 +24,7 @@ import { requestCommissionRecalculation } from '../runtime/commission-requests.t
 import { pauseConnectionSchedules } from '../runtime/schedules.ts';
 import { TenantId } from '../runtime/search-attributes.ts';
 import { conflictWorkflowId } from '../workflows/shared.ts';
-import { refreshConnectionCredentials } from './credentials.ts';
+import { ensureFreshCredentials, refreshConnectionCredentials } from './credentials.ts';
 import type { ActivityDeps } from './deps.ts';
 import { toActivityFailure } from './failures.ts';
 import { combinePages, pagePipeline } from './page-pipeline.ts';
@@ -113,6 +113,7 @@ export function createSyncActivities(deps: ActivityDeps) {
         nonRetryable: true,
       });
     }
+    conn.credentials = await ensureFreshCredentials(pool, keyring, conn); // ahead of expiry, at least daily
     const entry = registered(conn.provider);
     const mappings = withOverrides(entry.mappings, conn.settings.mappingOverrides as never);
     const session = entry.connector.open({

@@ -2,7 +2,9 @@
 // results. Cross-cutting concerns are middleware; resources are sub-apps in api/routes/.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
+import { httpMetrics } from '../runtime/metrics.ts';
 import { AuditWriter, auditCalls } from './audit.ts';
+import { consoleRoutes } from './console/routes.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
 import { idempotency } from './idempotency.ts';
 import { apiKeyAuth, requestId } from './middleware.ts';
@@ -18,16 +20,23 @@ import { clientRoutes } from './routes/clients.ts';
 import { codecRoutes } from './routes/codec.ts';
 import { commissionRoutes } from './routes/commissions.ts';
 import { conflictRoutes } from './routes/conflicts.ts';
+import { connectCallbackAuth, connectRoutes } from './routes/connect.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
+import { inboundRoutes } from './routes/inbound.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { renewalRoutes } from './routes/renewals.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { sessionAuth } from './sessions.ts';
 import { tenantTransaction } from './tenant-db.ts';
 
 export function createApp(deps: ApiDeps) {
@@ -44,6 +53,7 @@ export function createApp(deps: ApiDeps) {
     },
   });
 
+  app.use('*', httpMetrics);
   app.use('*', requestId);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
@@ -62,6 +72,8 @@ export function createApp(deps: ApiDeps) {
     );
   });
   const audit = new AuditWriter(deps.pool);
+  app.use('/v1/connect/callback', connectCallbackAuth);
+  app.use('/v1/*', sessionAuth);
   app.use('/v1/*', apiKeyAuth);
   app.use('/v1/*', rateLimit);
   app.use('/v1/*', auditCalls(audit));
@@ -69,12 +81,17 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/*', tenantTransaction);
 
   app.route('/', healthRoutes);
+  app.route('/', metricsRoutes);
   app.route('/', codecRoutes);
   app.route('/', adminRoutes);
   app.route('/', apiKeyRoutes);
   app.route('/', connectionRoutes);
+  app.route('/', connectRoutes);
+  app.route('/', sessionRoutes);
+  app.route('/', consoleRoutes);
   app.route('/', syncRoutes);
   app.route('/', policyRoutes);
+  app.route('/', inboundRoutes);
   app.route('/', clientRoutes);
   app.route('/', changeRoutes);
   app.route('/', conflictRoutes);
@@ -87,8 +104,10 @@ export function createApp(deps: ApiDeps) {
   app.route('/', statementRoutes);
   app.route('/', commissionRoutes);
   app.route('/', renewalRoutes);
+  app.route('/', exportRoutes);
   app.route('/', analyticsRoutes);
   app.route('/', ledgerRoutes);
+  app.route('/', webhookRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -109,7 +128,10 @@ export function createApp(deps: ApiDeps) {
     if (err instanceof ProblemError) return problemResponse(c, err.problem, err.detail, err.extra);
     if (err instanceof HTTPException && err.status === 400)
       return problemResponse(c, 'validation', err.message);
-    deps.logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    deps.logger.error(
+      { err, requestId: c.get('requestId'), tenantId: c.get('tenantId'), path: c.req.path },
+      'unhandled error',
+    );
     return problemResponse(c, 'internal', 'Something went wrong; the request id identifies it in the logs.', {
       request_id: c.get('requestId'),
     });

@@ -14,6 +14,7 @@ export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** `Authorization: Bearer chk_live_…` (or `X-API-Key`): the key decides the tenant. */
 export const apiKeyAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get('tenantId')) return next(); // a console session or an OAuth callback's state already decided
   const header = c.req.header('authorization');
   const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : c.req.header('x-api-key');
   if (!key) throw new ProblemError('unauthorized', 'Send an API key as "Authorization: Bearer chk_live_…".');

@@ -21,6 +21,7 @@ import {
 import {
   createHubSpotSandboxApp,
   type HubSpotSandbox,
+  staticOAuthApp,
   staticPrivateAppToken,
 } from './hubspot/sandbox/index.ts';
 import {
@@ -84,13 +85,16 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
       app: hubspot.app,
       demoAccount(o) {
         const token = staticPrivateAppToken(o.seed);
+        const oauthApp = staticOAuthApp(o.seed);
         const { portal } = hubspot.sandbox.createPortal({
           seed: o.seed,
           clients: o.clients,
           asOf: o.asOf,
           accessToken: token,
+          oauthApp,
         });
-        return { accountId: String(portal.portalId), credentials: { accessToken: token } };
+        // The public app's client id and secret let the console's "Connect HubSpot" run OAuth.
+        return { accountId: String(portal.portalId), credentials: { accessToken: token, ...oauthApp } };
       },
     },
     'applied-epic': {

@@ -108,7 +108,7 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('currency'),
     ],
     requiredRefs: [],
-    values(draft, refs) {
+    values(draft, refs, { current }) {
       const d = draft as Loose;
       return {
         clientId: refs.clientId ?? null,
@@ -121,7 +121,8 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         state: d.state ?? null,
         effectiveDate: d.effectiveDate ?? null,
         expirationDate: d.expirationDate ?? null,
-        originalInceptionDate: d.originalInceptionDate ?? null,
+        // Sources that do not know it leave what the renewal chain derived (db/commission-store.ts).
+        originalInceptionDate: d.originalInceptionDate ?? current?.originalInceptionDate ?? null,
         priorPolicyNumber: d.priorPolicyNumber ?? null,
         billMode: d.billMode ?? null,
         status: d.status ?? 'active',

@@ -5,7 +5,6 @@
 // aliases people taught it since.
 import { reconcile } from '../domain/reconciliation/match.ts';
 import {
-  defaultGraceDays,
   defaultTolerances,
   type ExpectedItem,
   type LineResult,
@@ -18,6 +17,9 @@ import { type PaymentInput, recordPayments, removeLinePayments } from './commiss
 import { reconcileDepositStatement } from './deposit-statements.ts';
 import { appendEvents, type OutboxEvent } from './outbox.ts';
 import type { Queryable } from './pool.ts';
+
+/** Days of grace before an unpaid expectation is missing when the tenant set none for the carrier. */
+export const agingGraceDays = 30;
 
 export interface ReconciliationSettings {
   tolerances?: Partial<Tolerances>;
@@ -186,7 +188,8 @@ export async function reconcileStoredStatement(
     asOf,
     tolerances: settings.tolerances,
     aliases,
-    graceDays: settings.missingGraceDays?.[carrierId] ?? defaultGraceDays,
+    // The same default as the aging pass of activities/commissions.ts.
+    graceDays: settings.missingGraceDays?.[carrierId] ?? agingGraceDays,
   });
   // The matcher names carriers by id; people read the carrier's name.
   const { rows: named } = await db.query('select name from carriers where id = $1', [carrierId]);

@@ -5,6 +5,7 @@ import { createPool } from '../db/pool.ts';
 import { config, dataDir } from './config.ts';
 import { hubDataConverter } from './data-converter.ts';
 import { createLogger } from './logger.ts';
+import { useTemporalMeter } from './metrics.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
 import { temporalLogger } from './temporal-logger.ts';
@@ -14,10 +15,27 @@ const cfg = config();
 const logger = createLogger('worker');
 if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS)
   throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS');
+// WORKER_METRICS_PORT: the Temporal SDK's Prometheus metrics (task latencies, slots, polls…) and
+// ours (sync records, webhook outcomes) at http://<WORKER_METRICS_HOST>:<port>/metrics.
+const metricsPort = process.env.WORKER_METRICS_PORT;
 Runtime.install({
   logger: temporalLogger(logger),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    ...(metricsPort
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: `${process.env.WORKER_METRICS_HOST ?? '127.0.0.1'}:${metricsPort}`,
+              countersTotalSuffix: true,
+              useSecondsForDurations: true,
+            },
+          },
+        }
+      : {}),
+  },
 });
+if (metricsPort) useTemporalMeter(Runtime.instance().metricMeter);
 
 const pool = createPool(cfg.DATABASE_URL, 10);
 const keyring = keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dataDir(cfg), cfg.NODE_ENV);

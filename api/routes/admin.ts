@@ -7,6 +7,7 @@ import { withTransaction } from '../../db/pool.ts';
 import { createTenant, issueApiKey } from '../../db/tenant-store.ts';
 import type { AppEnv } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
+import { createConsoleUser } from '../sessions.ts';
 
 const operatorOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = process.env.ADMIN_TOKEN;
@@ -31,6 +32,10 @@ const route = createRoute({
           schema: z.object({
             name: z.string().min(1).max(200),
             plan: z.enum(['free', 'starter', 'professional', 'enterprise']).default('starter'),
+            console_user: z
+              .object({ email: z.email().max(320), password: z.string().min(12).max(1000) })
+              .optional()
+              .openapi({ description: 'The agency’s first console user (signs in at /console).' }),
           }),
         },
       },
@@ -44,6 +49,7 @@ const route = createRoute({
           schema: z.object({
             tenant: z.object({ id: z.uuid(), name: z.string(), plan: z.string() }),
             api_key: z.object({ id: z.uuid(), key: z.string(), prefix: z.string() }),
+            console_user: z.object({ id: z.uuid(), email: z.string() }).optional(),
           }),
         },
       },
@@ -53,12 +59,25 @@ const route = createRoute({
 
 export const adminRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const body = c.req.valid('json');
+  if (body.console_user) {
+    const { rows } = await c
+      .get('deps')
+      .pool.query('select 1 from console_users where lower(email) = lower($1)', [body.console_user.email]);
+    if (rows.length) throw new ProblemError('conflict', 'A console user with this email exists.');
+  }
   const result = await withTransaction(c.get('deps').pool, async (db) => {
     const id = await createTenant(db, { name: body.name, plan: body.plan });
     const key = await issueApiKey(db, { tenantId: id, name: 'first key', scopes: ['*'] });
+    const user = body.console_user
+      ? {
+          id: await createConsoleUser(db, { tenantId: id, ...body.console_user }),
+          email: body.console_user.email,
+        }
+      : undefined;
     return {
       tenant: { id, name: body.name, plan: body.plan },
       api_key: { id: key.id, key: key.key, prefix: key.prefix },
+      ...(user ? { console_user: user } : {}),
     };
   });
   return c.json(result, 201);

@@ -1,11 +1,20 @@
 // Connections, "sync now", their sync runs and their schedules. A sync request is a
 // signal-with-start on the connection's fixed workflow id: it starts a sync or queues one
-// follow-up behind the running one.
+// follow-up behind the running one. Vendors without an OAuth redirect are connected here with
+// their keys (HawkSoft, EZLynx, Applied Epic's client credentials; OAuth vendors go through
+// /v1/connect); disconnecting revokes the grant at the vendor, deletes the schedules and drops
+// the credentials, keeping the connection's history.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
+import { requestNewToken, revokeAtVendor } from '../../activities/credentials.ts';
+import { registered } from '../../connectors/registry.ts';
+import type { Credentials } from '../../connectors/types.ts';
+import { createConnection, loadConnection } from '../../db/connection-store.ts';
 import {
   backfillConnectionSchedule,
   defaultScheduleSettings,
+  deleteConnectionSchedules,
   describeConnectionSchedules,
   ensureConnectionSchedules,
   type ScheduleSettings,
@@ -13,6 +22,7 @@ import {
 import { requestSync } from '../../runtime/sync-requests.ts';
 import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
+import { providerEndpoints } from '../oauth-apps.ts';
 import { decodeCursor, encodeCursor } from '../pagination.ts';
 import { ProblemError } from '../problem.ts';
 import { connectionSchema, idParam, syncRunSchema, toSyncRun } from '../schemas.ts';
@@ -185,6 +195,75 @@ const backfillRoute = createRoute({
   },
 });
 
+const keyConnectionSchema = z
+  .discriminatedUnion('provider', [
+    z.object({
+      provider: z.literal('applied-epic'),
+      client_id: z.string().min(1).max(200),
+      client_secret: z.string().min(1).max(500),
+      account_id: z.string().max(100).optional().openapi({ description: 'The Epic database name' }),
+      display_name: z.string().min(1).max(200).optional(),
+    }),
+    z.object({
+      provider: z.literal('ezlynx'),
+      client_id: z.string().min(1).max(200),
+      api_key: z.string().min(1).max(500),
+      account_id: z.string().max(100).optional().openapi({ description: 'The EZLynx agency id' }),
+      display_name: z.string().min(1).max(200).optional(),
+    }),
+    z.object({
+      provider: z.literal('hawksoft'),
+      client_id: z.string().min(1).max(200).openapi({ description: 'The partner client id' }),
+      client_secret: z.string().min(1).max(500),
+      agency_id: z.string().min(1).max(100),
+      display_name: z.string().min(1).max(200).optional(),
+    }),
+  ])
+  .openapi('KeyConnectionRequest');
+
+const createRouteDef = createRoute({
+  method: 'post',
+  path: '/v1/connections',
+  tags: ['Connections'],
+  summary: 'Connect a vendor that authenticates with keys (HawkSoft, EZLynx, Applied Epic)',
+  description: 'HubSpot, Salesforce and QuickBooks connect by OAuth: GET /v1/connect/{provider}.',
+  middleware: [requireScope('connections:write')] as const,
+  request: { body: { content: { 'application/json': { schema: keyConnectionSchema } } } },
+  responses: {
+    201: {
+      description: 'The connection (its first full sync has started)',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ connection: connectionSchema, workflow_id: z.string() })
+            .openapi('ConnectionCreated'),
+        },
+      },
+    },
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/v1/connections/{id}',
+  tags: ['Connections'],
+  summary: 'Disconnect: revoke at the vendor, delete the schedules, drop the credentials',
+  middleware: [requireScope('connections:write')] as const,
+  request: { params: idParam },
+  responses: {
+    200: {
+      description: 'Disconnected (the connection and its history stay, without credentials)',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ id: z.uuid(), status: z.literal('disconnected'), revoked_at_vendor: z.boolean() })
+            .openapi('ConnectionDisconnected'),
+        },
+      },
+    },
+  },
+});
+
 export async function loadTenantConnection(c: Context<AppEnv>, id: string) {
   const { rows } = await c
     .get('db')
@@ -208,6 +287,108 @@ async function scheduleView(c: Context<AppEnv>, connectionId: string, settings: 
 }
 
 export const connectionRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(createRouteDef, async (c) => {
+    const body = c.req.valid('json');
+    const deps = c.get('deps');
+    const db = c.get('db');
+    const tenantId = c.get('tenantId');
+    const { baseUrl, authBaseUrl } = providerEndpoints(body.provider);
+    let credentials: Credentials;
+    let accountId: string;
+    if (body.provider === 'hawksoft') {
+      credentials = { username: body.client_id, password: body.client_secret, agencyId: body.agency_id };
+      accountId = body.agency_id;
+    } else {
+      const secret = body.provider === 'ezlynx' ? body.api_key : body.client_secret;
+      credentials = { clientId: body.client_id, clientSecret: secret };
+      if (body.provider === 'ezlynx') credentials.apiKey = body.api_key;
+      accountId = body.account_id ?? body.client_id;
+      // A first token proves the keys before anything is stored.
+      try {
+        credentials = await requestNewToken(body.provider, credentials, authBaseUrl);
+      } catch (err) {
+        throw new ProblemError(
+          'validation',
+          `The vendor refused the credentials: ${(err as Error).message}`,
+          {
+            errors: [{ field: 'client_secret', message: 'refused by the vendor' }],
+          },
+        );
+      }
+    }
+    const { rows: existing } = await db.query(
+      `select id from connections where tenant_id = $1 and provider = $2 and settings->>'accountId' = $3 and status <> 'disconnected'`,
+      [tenantId, body.provider, accountId],
+    );
+    if (existing[0])
+      throw new ProblemError('conflict', `This ${body.provider} account is already connected.`, {
+        connection_id: existing[0].id,
+      });
+    const settings = { baseUrl, ...(authBaseUrl !== baseUrl ? { authBaseUrl } : {}), accountId };
+    const id = await createConnection(db, deps.keyring, {
+      tenantId,
+      provider: body.provider,
+      displayName:
+        body.display_name ?? `${registered(body.provider).connector.definition.displayName} ${accountId}`,
+      credentials,
+      settings,
+    });
+    const target = { connectionId: id, tenantId, provider: body.provider };
+    c.get('afterCommit')(async () => {
+      await ensureConnectionSchedules(deps.temporal, deps.taskQueue, target, defaultScheduleSettings);
+      await requestSync(deps.temporal, deps.taskQueue, target, { mode: 'full' });
+    });
+    const { rows } = await db.query('select * from connections where id = $1', [id]);
+    const r = rows[0];
+    return c.json(
+      {
+        connection: {
+          id,
+          provider: r.provider,
+          display_name: r.display_name,
+          status: r.status,
+          status_reason: r.status_reason,
+          account_id: accountId,
+          created_at: r.created_at.toISOString(),
+          last_sync: null,
+        },
+        workflow_id: `sync/${id}`,
+      },
+      201,
+    );
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const deps = c.get('deps');
+    await loadTenantConnection(c, id);
+    const conn = await loadConnection(c.get('db'), deps.keyring, id);
+    let revoked = false;
+    try {
+      revoked = await revokeAtVendor(
+        conn.provider,
+        conn.credentials,
+        (conn.settings.authBaseUrl as string | undefined) ?? conn.settings.baseUrl,
+      );
+    } catch (err) {
+      // The hub forgets the grant either way; the vendor's app list still shows it until removed there.
+      deps.logger.warn({ err: (err as Error).message, connectionId: id }, 'revocation at the vendor failed');
+    }
+    await c.get('db').query(
+      `update connections set credentials = null, credentials_key_id = null, status = 'disconnected',
+              status_reason = 'disconnected through the API', updated_at = now() where id = $1`,
+      [id],
+    );
+    c.get('afterCommit')(async () => {
+      await deleteConnectionSchedules(deps.temporal, id);
+      await deps.temporal.workflow
+        .getHandle(`sync/${id}`)
+        .cancel()
+        .catch((err) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
+    });
+    return c.json({ id, status: 'disconnected' as const, revoked_at_vendor: revoked }, 200);
+  })
   .openapi(listRoute, async (c) => {
     const { rows } = await c.get('db').query(
       `select c.*, to_jsonb(r.*) as last_sync

@@ -1,8 +1,27 @@
+// Policies: the listing every integration starts from, and writes (one, or up to 1,000 in a bulk
+// with a result per item), renewals, the policies about to expire, and one policy's time line.
+// Writes go through the same merge as syncs, as the tenant's "API" source (db/policy-store.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import {
+  applyPolicyOps,
+  loadPolicy,
+  nextTermDates,
+  POLICY_COLUMNS,
+  type PolicyFields,
+  type PolicyOp,
+  type PolicyOpResult,
+  renewPolicy,
+} from '../../db/policy-store.ts';
+import { isoDate, policyDraft, policyStatus } from '../../domain/canonical.ts';
+import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
+import { startConflictDecisions } from '../../runtime/conflict-requests.ts';
 import type { AppEnv } from '../deps.ts';
 import { listPage } from '../list-query.ts';
 import { requireScope } from '../middleware.ts';
-import { pageQuery, pageSchema } from '../pagination.ts';
+import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../pagination.ts';
+import { ProblemError, problemBody, problemTypes } from '../problem.ts';
+import { idParam } from '../schemas.ts';
 
 export const policySchema = z
   .object({
@@ -81,16 +100,667 @@ const listRoute = createRoute({
   },
 });
 
-export const policyRoutes = new OpenAPIHono<AppEnv>().openapi(listRoute, async (c) => {
-  const q = c.req.valid('query');
-  const page = await listPage(c.get('db'), {
-    table: 'policies',
-    tenantId: c.get('tenantId'),
-    limit: q.limit,
-    cursor: q.cursor,
-    updatedSince: q.updated_since,
-    connectionId: q.connection,
-    extraWhere: q.status ? [{ sql: 't.status = $1', params: [q.status] }] : [],
+const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
+
+export const policyInputSchema = z
+  .object({
+    policy_number: z.string().trim().min(1, 'a policy needs a policy number').max(100),
+    client_id: z.uuid().nullable().optional(),
+    carrier_id: z.uuid().nullable().optional(),
+    producer_id: z.uuid().nullable().optional(),
+    line_of_business: optionalText(100),
+    business_type: z.enum(['personal', 'commercial', 'benefits', 'life_health']).nullable().optional(),
+    state: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'states are two-letter codes')
+      .nullable()
+      .optional(),
+    effective_date: isoDate.nullable().optional(),
+    expiration_date: isoDate.nullable().optional(),
+    original_inception_date: isoDate.nullable().optional(),
+    prior_policy_number: optionalText(100),
+    bill_mode: z.enum(['agency', 'direct']).nullable().optional(),
+    status: policyStatus.optional().openapi({ description: 'Defaults to active.' }),
+    term_premium_cents: z
+      .number()
+      .int('amounts are integer cents')
+      .refine(Number.isSafeInteger, 'amount out of range')
+      .nullable()
+      .optional()
+      .openapi({ description: 'Term premium in integer cents.' }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
+      .optional(),
+  })
+  .refine((p) => !p.effective_date || !p.expiration_date || p.expiration_date >= p.effective_date, {
+    message: 'expiration date is before the effective date',
+    path: ['expiration_date'],
+  })
+  .openapi('PolicyInput');
+type PolicyInput = z.infer<typeof policyInputSchema>;
+
+function toFields(p: PolicyInput): PolicyFields {
+  return {
+    draft: policyDraft.parse({
+      policyNumber: p.policy_number,
+      lineOfBusiness: p.line_of_business ?? null,
+      businessType: p.business_type ?? null,
+      state: p.state ?? null,
+      effectiveDate: p.effective_date ?? null,
+      expirationDate: p.expiration_date ?? null,
+      originalInceptionDate: p.original_inception_date ?? null,
+      priorPolicyNumber: p.prior_policy_number ?? null,
+      billMode: p.bill_mode ?? null,
+      status: p.status ?? 'active',
+      termPremiumCents: p.term_premium_cents ?? null,
+      currency: p.currency ?? 'USD',
+    }),
+    clientId: p.client_id ?? null,
+    carrierId: p.carrier_id ?? null,
+    producerId: p.producer_id ?? null,
+  };
+}
+
+type Ctx = Parameters<MiddlewareHandler<AppEnv>>[0];
+
+/** The policy must be the tenant's (404 otherwise) before the body is even looked at. */
+const policyExists: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const id = c.req.param('id');
+  if (id && z.uuid().safeParse(id).success) {
+    const { rows } = await c
+      .get('db')
+      .query('select 1 from policies where tenant_id = $1 and id = $2 and deleted_at is null', [
+        c.get('tenantId'),
+        id,
+      ]);
+    if (!rows.length) throw new ProblemError('not-found', `No policy ${id}.`);
+  }
+  await next();
+};
+
+/** Commissions follow every change; conflicts a write opened get their decision workflow. */
+function afterWrite(c: Ctx, openedConflicts: string[]): void {
+  const deps = c.get('deps');
+  const tenantId = c.get('tenantId');
+  c.get('afterCommit')(() => requestCommissionRecalculation(deps.temporal, deps.taskQueue, tenantId));
+  if (openedConflicts.length)
+    c.get('afterCommit')(() =>
+      startConflictDecisions(deps.temporal, deps.pool, deps.taskQueue, openedConflicts),
+    );
+}
+
+function throwProblem(r: Extract<PolicyOpResult, { ok: false }>): never {
+  throw new ProblemError(r.problem, r.detail, {
+    ...(r.errors ? { errors: r.errors } : {}),
+    ...(r.existingId ? { existing_id: r.existingId } : {}),
   });
-  return c.json({ data: page.rows.map(toPolicy), next_cursor: page.nextCursor }, 200);
+}
+
+async function policyBody(c: Ctx, id: string) {
+  const row = await loadPolicy(c.get('db'), c.get('tenantId'), id);
+  if (!row) throw new ProblemError('not-found', `No policy ${id}.`);
+  return toPolicy(row);
+}
+
+const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ field: z.string().nullable(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
 });
+const policyResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: policySchema } },
+});
+const idPath = idParam;
+
+// Expiring ------------------------------------------------------------------------------------
+
+const expiringSchema = policySchema.extend({ days_left: z.number().int() }).openapi('ExpiringPolicy');
+
+const expiringRoute = createRoute({
+  method: 'get',
+  path: '/v1/policies/expiring',
+  tags: ['Policies'],
+  summary: 'Active terms that expire within a period and are not renewed yet, soonest first',
+  middleware: [requireScope('policies:read')] as const,
+  request: {
+    query: z.object({
+      within: z
+        .string()
+        .regex(/^\d{1,3}d$/, 'a number of days such as 60d')
+        .default('60d')
+        .openapi({ description: 'How far ahead to look, in days (e.g. 60d; at most 999d).' }),
+      limit: pageQuery.shape.limit,
+      cursor: pageQuery.shape.cursor,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of expiring policies',
+      content: { 'application/json': { schema: pageSchema(expiringSchema) } },
+    },
+  },
+});
+
+// Timeline ------------------------------------------------------------------------------------
+
+const timelineKinds = [
+  'transaction',
+  'change',
+  'conflict_opened',
+  'conflict_resolved',
+  'commission_expected',
+  'commission_paid',
+] as const;
+const timelineEntrySchema = z
+  .object({
+    at: z.string().openapi({ description: 'When it happened; dates of business events are midnight UTC.' }),
+    kind: z.enum(timelineKinds),
+    summary: z.string(),
+    source: z.object({ connection_id: z.string().nullable(), provider: z.string().nullable() }).nullable(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TimelineEntry');
+
+const timelineRoute = createRoute({
+  method: 'get',
+  path: '/v1/policies/{id}/timeline',
+  tags: ['Policies'],
+  summary: 'Transactions, changes from each system, conflicts and commissions of one policy, in time order',
+  middleware: [requireScope('policies:read'), policyExists] as const,
+  request: { params: idPath },
+  responses: {
+    200: {
+      description: 'The time line, oldest first',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ policy_id: z.uuid(), entries: z.array(timelineEntrySchema) })
+            .openapi('PolicyTimeline'),
+        },
+      },
+    },
+    404: problem('No such policy'),
+  },
+});
+
+const day = (d: string) => `${d}T00:00:00.000Z`;
+const kindOrder = Object.fromEntries(timelineKinds.map((k, i) => [k, i])) as Record<string, number>;
+
+async function timeline(c: Ctx, policyId: string) {
+  const db = c.get('db');
+  const tenantId = c.get('tenantId');
+  type Entry = z.infer<typeof timelineEntrySchema>;
+  const entries: Entry[] = [];
+  // One after another: the request has one connection (its transaction).
+  const txs = await db.query(
+    `select id, type, effective_date, premium_delta_cents, taxes_fees_cents, accounting_period from policy_transactions
+        where tenant_id = $1 and policy_id = $2 and deleted_at is null order by effective_date, created_at limit 1000`,
+    [tenantId, policyId],
+  );
+  const changes = await db.query(
+    `select e.seq, e.type, e.op, e.changed_fields, e.occurred_at, e.connection_id, e.data, c.provider
+         from change_events e left join connections c on c.id = e.connection_id
+        where e.tenant_id = $1 and e.entity_id = $2 order by e.seq limit 1000`,
+    [tenantId, policyId],
+  );
+  const conflicts = await db.query(
+    `select id, field, current_value, incoming_value, current_source, incoming_source, opened_at, resolved_at,
+              resolved_by, resolution, resolved_value
+         from conflicts where tenant_id = $1 and entity_type = 'policy' and entity_id = $2 order by opened_at limit 1000`,
+    [tenantId, policyId],
+  );
+  const expected = await db.query(
+    `select id, transaction_id, transaction_type, agency_cents, expected_pay_date, status, paid_cents
+         from expected_commissions where tenant_id = $1 and policy_id = $2 order by expected_pay_date limit 1000`,
+    [tenantId, policyId],
+  );
+  const payments = await db.query(
+    `select p.id, p.expected_commission_id, p.amount_cents, p.paid_on, p.source, p.statement_id
+         from commission_payments p join expected_commissions e on e.id = p.expected_commission_id
+        where p.tenant_id = $1 and e.policy_id = $2 order by p.paid_on limit 1000`,
+    [tenantId, policyId],
+  );
+  for (const t of txs.rows)
+    entries.push({
+      at: day(t.effective_date),
+      kind: 'transaction',
+      summary: `${t.type} effective ${t.effective_date}, premium ${t.premium_delta_cents} cents`,
+      source: null,
+      data: {
+        transaction_id: t.id,
+        type: t.type,
+        premium_delta_cents: Number(t.premium_delta_cents),
+        taxes_fees_cents: Number(t.taxes_fees_cents),
+        accounting_period: t.accounting_period,
+      },
+    });
+  for (const e of changes.rows)
+    entries.push({
+      at: (e.occurred_at as Date).toISOString(),
+      kind: 'change',
+      summary: `${e.type}${e.changed_fields?.length ? ` (${e.changed_fields.join(', ')})` : ''}${e.provider ? ` from ${e.provider}` : ''}`,
+      source: e.connection_id ? { connection_id: e.connection_id, provider: e.provider ?? null } : null,
+      data: {
+        seq: Number(e.seq),
+        type: e.type,
+        op: e.op,
+        changed_fields: e.changed_fields,
+        ...(e.data ?? {}),
+      },
+    });
+  for (const k of conflicts.rows) {
+    entries.push({
+      at: (k.opened_at as Date).toISOString(),
+      kind: 'conflict_opened',
+      summary: `systems disagree on ${k.field}`,
+      source: k.incoming_source?.connectionId
+        ? { connection_id: k.incoming_source.connectionId, provider: k.incoming_source.provider ?? null }
+        : null,
+      data: {
+        conflict_id: k.id,
+        field: k.field,
+        current_value: k.current_value,
+        incoming_value: k.incoming_value,
+      },
+    });
+    if (k.resolved_at)
+      entries.push({
+        at: (k.resolved_at as Date).toISOString(),
+        kind: 'conflict_resolved',
+        summary: `${k.field} decided (${k.resolution}, by ${k.resolved_by})`,
+        source: null,
+        data: {
+          conflict_id: k.id,
+          field: k.field,
+          resolution: k.resolution,
+          resolved_value: k.resolved_value,
+        },
+      });
+  }
+  for (const x of expected.rows)
+    entries.push({
+      at: day(x.expected_pay_date),
+      kind: 'commission_expected',
+      summary: `${x.agency_cents} cents expected for the ${x.transaction_type} (${x.status})`,
+      source: null,
+      data: {
+        expected_commission_id: x.id,
+        transaction_id: x.transaction_id,
+        agency_cents: Number(x.agency_cents),
+        paid_cents: Number(x.paid_cents),
+        status: x.status,
+      },
+    });
+  for (const p of payments.rows)
+    entries.push({
+      at: day(p.paid_on),
+      kind: 'commission_paid',
+      summary: `${p.amount_cents} cents paid (${p.source})`,
+      source: null,
+      data: {
+        payment_id: p.id,
+        expected_commission_id: p.expected_commission_id,
+        amount_cents: Number(p.amount_cents),
+        statement_id: p.statement_id,
+      },
+    });
+  // Oldest first; on the same instant the business event comes before what it caused.
+  entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : kindOrder[a.kind]! - kindOrder[b.kind]!));
+  return { policy_id: policyId, entries };
+}
+
+// Writes --------------------------------------------------------------------------------------
+
+const createPolicyRoute = createRoute({
+  method: 'post',
+  path: '/v1/policies',
+  tags: ['Policies'],
+  summary: 'Create a policy term (merged into the same term if another system already has it)',
+  middleware: [requireScope('policies:write')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: policyInputSchema } } } },
+  responses: {
+    201: policyResponse('Created'),
+    200: policyResponse('Merged into the policy another system already described'),
+    409: problem('The API created this term already'),
+    422: problem('The body is not valid'),
+  },
+});
+
+const getPolicyRoute = createRoute({
+  method: 'get',
+  path: '/v1/policies/{id}',
+  tags: ['Policies'],
+  summary: 'One policy term with the provenance of its fields',
+  middleware: [requireScope('policies:read'), policyExists] as const,
+  request: { params: idPath },
+  responses: { 200: policyResponse('The policy'), 404: problem('No such policy') },
+});
+
+const putPolicyRoute = createRoute({
+  method: 'put',
+  path: '/v1/policies/{id}',
+  tags: ['Policies'],
+  summary: 'Replace the API’s view of a policy (merged with what other systems say)',
+  description:
+    'Fields are merged under the tenant’s merge rules like a sync: by default the latest change wins, and a manual rule opens a conflict instead.',
+  middleware: [requireScope('policies:write'), policyExists] as const,
+  request: {
+    params: idPath,
+    body: { required: true, content: { 'application/json': { schema: policyInputSchema } } },
+  },
+  responses: {
+    200: policyResponse('The policy after the merge'),
+    404: problem('No such policy'),
+    422: problem('The body is not valid'),
+  },
+});
+
+const deletePolicyRoute = createRoute({
+  method: 'delete',
+  path: '/v1/policies/{id}',
+  tags: ['Policies'],
+  summary: 'Delete a policy',
+  middleware: [requireScope('policies:write'), policyExists] as const,
+  request: { params: idPath },
+  responses: { 204: { description: 'Deleted' }, 404: problem('No such policy') },
+});
+
+const renewRoute = createRoute({
+  method: 'post',
+  path: '/v1/policies/{id}/renew',
+  tags: ['Policies'],
+  summary: 'Create the next term of a policy',
+  description:
+    'The new term starts at the prior term’s expiration (unless given) and lasts as long as the prior term; it keeps the client, carrier, producer and line, links to the prior term by its policy number, and emits policy.created and policy.renewed.',
+  middleware: [requireScope('policies:write'), policyExists] as const,
+  request: {
+    params: idPath,
+    body: {
+      required: false,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              policy_number: z.string().trim().min(1).max(100).optional().openapi({
+                description: 'The new term’s number when the carrier changed it; the prior number otherwise.',
+              }),
+              effective_date: isoDate.optional(),
+              expiration_date: isoDate.optional(),
+              term_premium_cents: z.number().int().refine(Number.isSafeInteger).optional(),
+            })
+            .openapi('PolicyRenewal'),
+        },
+      },
+    },
+  },
+  responses: {
+    201: policyResponse('The new term'),
+    200: policyResponse('Merged into the term another system already described'),
+    404: problem('No such policy'),
+    409: problem('The term was renewed through the API already'),
+    422: problem('The prior term has no dates to renew from'),
+  },
+});
+
+const bulkItemSchema = z
+  .object({
+    op: z.string().openapi({ enum: ['create', 'update', 'delete'] }),
+    id: z.string().optional().openapi({ description: 'The policy to update or delete.' }),
+    policy: z
+      .unknown()
+      .optional()
+      .openapi({ description: 'A PolicyInput, for create and update. Each item is validated on its own.' }),
+  })
+  .openapi('PolicyBulkItem');
+
+const strictItem = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('create'), policy: policyInputSchema }),
+  z.object({ op: z.literal('update'), id: z.uuid(), policy: policyInputSchema }),
+  z.object({ op: z.literal('delete'), id: z.uuid() }),
+]);
+
+const bulkResultSchema = z
+  .object({
+    index: z.number().int(),
+    status: z.number().int().openapi({ description: 'The HTTP status this item would have had on its own.' }),
+    outcome: z.enum(['created', 'updated', 'merged', 'deleted']).nullable(),
+    id: z.uuid().nullable(),
+    problem: problemSchema.nullable(),
+  })
+  .openapi('PolicyBulkResult');
+
+const bulkRoute = createRoute({
+  method: 'post',
+  path: '/v1/policies/bulk',
+  tags: ['Policies'],
+  summary: 'Create, update and delete up to 1,000 policies, with a result per item',
+  description:
+    'Items that fail (invalid, unknown id, duplicate) are reported in their result and change nothing; the others are applied.',
+  middleware: [requireScope('policies:write')] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ items: z.array(bulkItemSchema).min(1).max(1000) }).openapi('PolicyBulkRequest'),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'One result per item, in request order',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              results: z.array(bulkResultSchema),
+              succeeded: z.number().int(),
+              failed: z.number().int(),
+            })
+            .openapi('PolicyBulkResponse'),
+        },
+      },
+    },
+  },
+});
+
+const statusOf = (r: PolicyOpResult): number =>
+  r.ok ? (r.status === 'created' ? 201 : r.status === 'deleted' ? 204 : 200) : problemTypes[r.problem].status;
+
+export const policyRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid('query');
+    const page = await listPage(c.get('db'), {
+      table: 'policies',
+      tenantId: c.get('tenantId'),
+      limit: q.limit,
+      cursor: q.cursor,
+      updatedSince: q.updated_since,
+      connectionId: q.connection,
+      extraWhere: q.status ? [{ sql: 't.status = $1', params: [q.status] }] : [],
+    });
+    return c.json({ data: page.rows.map(toPolicy), next_cursor: page.nextCursor }, 200);
+  })
+  // Registered before /v1/policies/{id}, which would otherwise read "expiring" as an id.
+  .openapi(expiringRoute, async (c) => {
+    const q = c.req.valid('query');
+    const days = Number.parseInt(q.within, 10);
+    const params: unknown[] = [c.get('tenantId'), days];
+    let after = '';
+    const position = decodeCursor(q.cursor);
+    if (position) {
+      params.push(position.t, position.id);
+      after = `and (p.expiration_date, p.id) > ($3::date, $4::uuid)`;
+    }
+    params.push(q.limit + 1);
+    // Not renewed: no live later term links to it, or has its number and starts when it ends.
+    const { rows } = await c.get('db').query(
+      `select ${POLICY_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1p.$2')}, (p.expiration_date - current_date) as days_left
+         from policies p
+        where p.tenant_id = $1 and p.deleted_at is null and p.status = 'active'
+          and p.expiration_date >= current_date and p.expiration_date <= current_date + $2::int
+          and not exists (select 1 from policies n
+                           where n.tenant_id = p.tenant_id and n.deleted_at is null and n.id <> p.id
+                             and (n.prior_policy_id = p.id
+                                  or (n.effective_date = p.expiration_date
+                                      and (n.policy_number_normalized = p.policy_number_normalized
+                                           or upper(regexp_replace(n.prior_policy_number, '[\\s\\-./_#]', '', 'g')) = p.policy_number_normalized))))
+          ${after}
+        order by p.expiration_date, p.id
+        limit $${params.length}`,
+      params,
+    );
+    const more = rows.length > q.limit;
+    const page = more ? rows.slice(0, q.limit) : rows;
+    const last = page.at(-1);
+    return c.json(
+      {
+        data: page.map((r) => ({ ...toPolicy(r), days_left: Number(r.days_left) })),
+        next_cursor: more && last ? encodeCursor({ t: last.expiration_date, id: last.id }) : null,
+      },
+      200,
+    );
+  })
+  .openapi(bulkRoute, async (c) => {
+    const { items } = c.req.valid('json');
+    const ops: (PolicyOp | null)[] = [];
+    const invalid = new Map<number, { field: string | null; message: string }[]>();
+    items.forEach((item, i) => {
+      const parsed = strictItem.safeParse(item);
+      if (!parsed.success) {
+        invalid.set(
+          i,
+          parsed.error.issues.map((e) => ({ field: e.path.join('.') || null, message: e.message })),
+        );
+        ops.push(null);
+        return;
+      }
+      const it = parsed.data;
+      ops.push(
+        it.op === 'create'
+          ? { op: 'create', fields: toFields(it.policy) }
+          : it.op === 'update'
+            ? { op: 'update', id: it.id, fields: toFields(it.policy) }
+            : { op: 'delete', id: it.id },
+      );
+    });
+    const { results, openedConflicts } = await applyPolicyOps(c.get('db'), c.get('tenantId'), ops);
+    const instance = c.req.path;
+    const out = results.map((r, index) => {
+      if (!r) {
+        const errors = invalid.get(index) ?? [];
+        return {
+          index,
+          status: 422,
+          outcome: null,
+          id: null,
+          problem: problemBody('validation', `${errors.length} field(s) failed validation`, instance, {
+            errors,
+          }),
+        };
+      }
+      return {
+        index,
+        status: statusOf(r),
+        outcome: r.ok ? r.status : null,
+        id: r.ok ? r.id : (r.existingId ?? null),
+        problem: r.ok
+          ? null
+          : problemBody(r.problem, r.detail, instance, r.errors ? { errors: r.errors } : {}),
+      };
+    });
+    const succeeded = out.filter((r) => r.outcome).length;
+    if (succeeded) afterWrite(c, openedConflicts);
+    return c.json({ results: out, succeeded, failed: out.length - succeeded }, 200);
+  })
+  .openapi(createPolicyRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { results, openedConflicts } = await applyPolicyOps(c.get('db'), c.get('tenantId'), [
+      { op: 'create', fields: toFields(body) },
+    ]);
+    const r = results[0]!;
+    if (!r.ok) throwProblem(r);
+    afterWrite(c, openedConflicts);
+    c.header('Location', `/v1/policies/${r.id}`);
+    return c.json(await policyBody(c, r.id), r.status === 'created' ? 201 : 200);
+  })
+  .openapi(getPolicyRoute, async (c) => c.json(await policyBody(c, c.req.valid('param').id), 200))
+  .openapi(putPolicyRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { results, openedConflicts } = await applyPolicyOps(c.get('db'), c.get('tenantId'), [
+      { op: 'update', id, fields: toFields(c.req.valid('json')) },
+    ]);
+    const r = results[0]!;
+    if (!r.ok) throwProblem(r);
+    afterWrite(c, openedConflicts);
+    return c.json(await policyBody(c, id), 200);
+  })
+  .openapi(deletePolicyRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { results } = await applyPolicyOps(c.get('db'), c.get('tenantId'), [{ op: 'delete', id }]);
+    const r = results[0]!;
+    if (!r.ok) throwProblem(r);
+    afterWrite(c, []);
+    return c.body(null, 204);
+  })
+  .openapi(renewRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = (c.req.valid('json') ?? {}) as z.infer<
+      (typeof renewRoute)['request']['body']['content']['application/json']['schema']
+    >;
+    const { result, openedConflicts } = await renewPolicy(c.get('db'), c.get('tenantId'), id, (prior) => {
+      const dates = nextTermDates(
+        {
+          effectiveDate: (prior.effective_date as string) ?? null,
+          expirationDate: (prior.expiration_date as string) ?? null,
+        },
+        { effectiveDate: body.effective_date, expirationDate: body.expiration_date },
+      );
+      if (!dates)
+        return {
+          error: {
+            field: 'effective_date',
+            message: 'the policy has no expiration date; give the new term’s dates',
+          },
+        };
+      if (dates.expirationDate < dates.effectiveDate)
+        return {
+          error: { field: 'expiration_date', message: 'expiration date is before the effective date' },
+        };
+      return {
+        draft: policyDraft.parse({
+          policyNumber: body.policy_number ?? prior.policy_number,
+          lineOfBusiness: prior.line_of_business ?? null,
+          businessType: prior.business_type ?? null,
+          state: prior.state ?? null,
+          effectiveDate: dates.effectiveDate,
+          expirationDate: dates.expirationDate,
+          originalInceptionDate: prior.original_inception_date ?? prior.effective_date ?? null,
+          priorPolicyNumber: prior.policy_number,
+          billMode: prior.bill_mode ?? null,
+          status: 'active',
+          termPremiumCents: body.term_premium_cents ?? prior.term_premium_cents ?? null,
+          currency: String(prior.currency ?? 'USD').trim(),
+        }),
+        clientId: (prior.client_id as string) ?? null,
+        carrierId: (prior.carrier_id as string) ?? null,
+        producerId: (prior.producer_id as string) ?? null,
+      };
+    });
+    if (!result.ok) throwProblem(result);
+    afterWrite(c, openedConflicts);
+    c.header('Location', `/v1/policies/${result.id}`);
+    return c.json(await policyBody(c, result.id), result.status === 'created' ? 201 : 200);
+  })
+  .openapi(timelineRoute, async (c) => c.json(await timeline(c, c.req.valid('param').id), 200));

@@ -8,7 +8,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { demoCarrierByName } from '../../connectors/kit/demo-agency.ts';
 import { importQuickBooksDeposits } from '../../db/deposit-statements.ts';
 import type { PoolClient } from '../../db/pool.ts';
-import { decideLine } from '../../db/reconciliation-store.ts';
+import { decideLine, reconciliationSettings } from '../../db/reconciliation-store.ts';
 import {
   loadStatement,
   STATEMENT_COLUMNS,
@@ -17,6 +17,7 @@ import {
   saveMapping,
   statementWithHash,
 } from '../../db/statement-store.ts';
+import { defaultTolerances } from '../../domain/reconciliation/types.ts';
 import { importStatement } from '../../domain/statements/import.ts';
 import { type ColumnMapping, parseColumnMapping } from '../../domain/statements/types.ts';
 import { requestReconciliation } from '../../runtime/reconciliation-requests.ts';
@@ -386,6 +387,47 @@ const depositsRoute = createRoute({
   },
 });
 
+const settingsSchema = z
+  .object({
+    tolerances: z.object({
+      amount_cents: z
+        .number()
+        .int()
+        .min(0)
+        .openapi({ description: 'A difference up to this clears as rounding.' }),
+      rate_points: z
+        .string()
+        .regex(/^\d{1,2}(\.\d{1,4})?$/)
+        .openapi({ description: 'Rate differences above this many points are a rate mismatch.' }),
+      review_percent: z
+        .string()
+        .regex(/^\d{1,2}(\.\d{1,4})?$/)
+        .openapi({ description: 'Differences within this percent are a minor variance.' }),
+      date_window_days: z.number().int().min(0).max(366),
+      name_similarity: z.number().min(0.5).max(1),
+    }),
+    missing_grace_days: z.record(z.uuid(), z.number().int().min(0).max(365)).openapi({
+      description:
+        'Per carrier id: days after the expected pay date before an unpaid commission is missing (default 30).',
+    }),
+  })
+  .openapi('ReconciliationSettings');
+
+async function currentSettings(db: PoolClient, tenantId: string): Promise<z.infer<typeof settingsSchema>> {
+  const s = await reconciliationSettings(db, tenantId);
+  const t = { ...defaultTolerances, ...s.tolerances };
+  return {
+    tolerances: {
+      amount_cents: t.amountCents,
+      rate_points: t.ratePoints,
+      review_percent: t.reviewPercent,
+      date_window_days: t.dateWindowDays,
+      name_similarity: t.nameSimilarity,
+    },
+    missing_grace_days: s.missingGraceDays ?? {},
+  };
+}
+
 const LINE_COLUMNS = `id, line_no, source_row, policy_number, insured_name, effective_date::text, transaction_date::text, transaction_type,
   premium_cents, commission_rate, commission_cents, status, method, confidence, difference_cents, discrepancies, matches, evidence,
   reason, decision, decided_by, decided_at`;
@@ -463,6 +505,53 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
       201,
     );
   })
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/commissions/reconciliation-settings',
+      tags: ['Statements'],
+      summary: 'The tenant’s reconciliation tolerances and per-carrier grace periods',
+      middleware: [requireScope('commissions:read')] as const,
+      responses: {
+        200: { description: 'Settings', content: { 'application/json': { schema: settingsSchema } } },
+      },
+    }),
+    async (c) => c.json(await currentSettings(c.get('db'), c.get('tenantId')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/commissions/reconciliation-settings',
+      tags: ['Statements'],
+      summary: 'Replace the tolerances and grace periods; the next reconciliation uses them',
+      middleware: [requireScope('commissions:write')] as const,
+      request: { body: { content: { 'application/json': { schema: settingsSchema } } } },
+      responses: {
+        200: { description: 'Settings', content: { 'application/json': { schema: settingsSchema } } },
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const tenantId = c.get('tenantId');
+      const t = body.tolerances;
+      await c.get('db').query(
+        `update tenants set settings = settings || jsonb_build_object('reconciliationTolerances', $2::jsonb, 'missingGraceDays', $3::jsonb)
+          where id = $1`,
+        [
+          tenantId,
+          JSON.stringify({
+            amountCents: t.amount_cents,
+            ratePoints: t.rate_points,
+            reviewPercent: t.review_percent,
+            dateWindowDays: t.date_window_days,
+            nameSimilarity: t.name_similarity,
+          }),
+          JSON.stringify(body.missing_grace_days),
+        ],
+      );
+      return c.json(body, 200);
+    },
+  )
   .openapi(depositsRoute, async (c) => {
     const { connection_id: connectionId } = c.req.valid('json');
     const db = c.get('db');

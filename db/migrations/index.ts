@@ -5,6 +5,9 @@ import { Commissions } from './0003-commissions.ts';
 import { ApiFrame } from './0004-api-frame.ts';
 import { CommissionPayments } from './0005-commission-payments.ts';
 import { StatementLinesDetail } from './0006-statement-lines-detail.ts';
+import { Webhooks } from './0007-webhooks.ts';
+import { SessionsOauth } from './0008-sessions-oauth.ts';
+import { OutboundCrmAccounting } from './0009-outbound-crm-accounting.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -13,4 +16,7 @@ export const migrations = [
   { name: '0004-api-frame', class: ApiFrame },
   { name: '0005-commission-payments', class: CommissionPayments },
   { name: '0006-statement-lines-detail', class: StatementLinesDetail },
+  { name: '0007-webhooks', class: Webhooks },
+  { name: '0008-sessions-oauth', class: SessionsOauth },
+  { name: '0009-outbound-crm-accounting', class: OutboundCrmAccounting },
 ];

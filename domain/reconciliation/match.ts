@@ -622,7 +622,7 @@ function assign(work: LineWork, index: ExpectedIndex, i: number, tier: Tier, con
   work.dateDeltaDays = delta;
 }
 
-function dateKeys(work: LineWork, delta: number | undefined): string[] {
+function dateKeys(_work: LineWork, delta: number | undefined): string[] {
   if (delta === 0) return ['effective_date'];
   if (delta !== undefined) return ['effective_date_window'];
   return [];

@@ -30,6 +30,9 @@ const workflowTypes = [
   'scheduledSync',
   'commissionRecalculation',
   'reconcileStatement',
+  'webhookDelivery',
+  'renewalOutreach',
+  'accountingExport',
 ];
 
 let h: Harness;

@@ -251,11 +251,11 @@ describe('statement import and reconciliation', () => {
       tenantId,
     ]);
     const csv = [
-      'Policy Number,Insured Name,Transaction Type,Effective Date,Premium,Commission Rate,Commission Amount',
-      'HO-100200,"Gomes, Adam",NEW,2026-09-01,1200.00,15,180.00',
-      'HO-100201,"Ruiz, Ana",NEW,2026-13-45,800.00,15,120.00',
-      'HO-100202,"Lee, Kim",RWL,2026-09-03,900.00,12,abc',
-      'HO-100203,"Park, Jo",RWL,2026-09-04,500.00,12,60.00',
+      'Policy Number,Insured Name,Transaction Type,Effective Date,Premium,Commission Amount',
+      'HO-100200,"Gomes, Adam",NEW,2026-09-01,1200.00,180.00',
+      'HO-100201,"Ruiz, Ana",NEW,2026-13-45,800.00,120.00',
+      'HO-100202,"Lee, Kim",RWL,2026-09-03,900.00,abc',
+      'HO-100203,"Park, Jo",RWL,2026-09-04,500.00,60.00',
     ].join('\n');
     const carrierKey = [...carrierIds.keys()][0]!;
     const res = await upload(carrierKey, 'bad.csv', Buffer.from(csv));
@@ -478,5 +478,44 @@ describe('statement import and reconciliation', () => {
       );
     }
     for (const l of lines) expect(l.reason).toBeTruthy();
+
+    // A tenant that accepts any difference up to $10,000 sees every attributed deposit as paid in full.
+    const settings = await json<{
+      tolerances: Record<string, unknown>;
+      missing_grace_days: Record<string, number>;
+    }>(h.request('GET', '/v1/commissions/reconciliation-settings', { apiKey }));
+    expect(settings.tolerances.amount_cents).toBe(100);
+    const bad = await h.request('PUT', '/v1/commissions/reconciliation-settings', {
+      apiKey,
+      body: { ...settings, tolerances: { ...settings.tolerances, name_similarity: 7 } },
+    });
+    expect(bad.status).toBe(422);
+    await json(
+      h.request('PUT', '/v1/commissions/reconciliation-settings', {
+        apiKey,
+        body: { ...settings, tolerances: { ...settings.tolerances, amount_cents: 1_000_000 } },
+      }),
+    );
+    const { rows: varied } = await h.pool.query(
+      `select distinct s.id from statements s join statement_lines l on l.statement_id = s.id
+        where s.tenant_id = $1 and s.source = 'quickbooks' and l.status in ('underpaid', 'overpaid') and abs(l.difference_cents) < 1000000`,
+      [tenantId],
+    );
+    expect(varied.length).toBeGreaterThan(0);
+    await json(
+      h.request('POST', '/v1/commissions/reconcile', { apiKey, body: { statement_id: varied[0].id } }),
+      202,
+    );
+    await waitFor(
+      async () =>
+        (
+          await h.pool.query(
+            `select bool_and(status = 'matched') as ok from statement_lines where statement_id = $1`,
+            [varied[0].id],
+          )
+        ).rows[0]?.ok === true,
+      'the wider tolerance to clear the deposit',
+      60_000,
+    );
   }, 240_000);
 });

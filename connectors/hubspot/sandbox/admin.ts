@@ -21,12 +21,13 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
 
   app.post('/accounts', async (c) => {
     const opts = createAccount.parse(await c.req.json().catch(() => ({})));
-    const { portal, accessToken } = sandbox.createPortal(opts);
+    const { portal, accessToken, oauthApp } = sandbox.createPortal(opts);
     return c.json(
       {
         accountId: String(portal.portalId),
         accessToken,
         credentials: { accessToken },
+        oauthApp,
         counts: portal.counts(),
       },
       201,
@@ -41,6 +42,7 @@ export function hubspotAdmin(sandbox: HubSpotSandbox): Hono {
       counts: portal.counts(),
       chaos: portal.chaos,
       requests: portal.requestCount,
+      tokenRequests: sandbox.tokenRequests.get(portal.portalId) ?? 0,
     });
   });
 

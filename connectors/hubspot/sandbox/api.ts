@@ -1,10 +1,13 @@
 // HubSpot's CRM v3 API as the sandbox serves it: objects (list, read, search, create, update,
 // archive, batch), owners and v4 association reads, with HubSpot's auth errors, rate-limit
 // headers and 429 bodies (the shapes @hubspot/api-client inspects), under both the numbered
-// /crm/v3 paths and the date-versioned /crm/objects/2026-03 paths HubSpot is moving to.
+// /crm/v3 paths and the date-versioned /crm/objects/2026-03 paths HubSpot is moving to; deal
+// pipelines and custom properties (the renewal pipeline and unique external-id property the hub
+// sets up). Assumptions for tasks, pipelines and unique properties are listed in portal.ts.
 import { type Context, Hono } from 'hono';
 import { sleep } from '../../kit/sandbox/chaos.ts';
 import {
+  associationTypeIds,
   type HsObjectType,
   type HsRecord,
   type HubSpotPortal,
@@ -58,6 +61,15 @@ const defaultProps: Record<HsObjectType, string[]> = {
     'closedate',
     'pipeline',
     'dealstage',
+    'createdate',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+  ],
+  tasks: [
+    'hs_timestamp',
+    'hs_task_subject',
+    'hs_task_status',
+    'hs_task_priority',
     'createdate',
     'hs_lastmodifieddate',
     'hs_object_id',
@@ -122,6 +134,12 @@ interface Filter {
 }
 
 function matches(record: HsRecord, filter: Filter): boolean {
+  if (filter.propertyName.startsWith('associations.')) {
+    const toType = objectTypeAliases[filter.propertyName.slice('associations.'.length)];
+    if (!toType || filter.operator !== 'EQ')
+      throw new Error(`unsupported association filter ${filter.propertyName} ${filter.operator}`);
+    return record.associations[toType].has(String(filter.value));
+  }
   const v = record.properties[filter.propertyName];
   switch (filter.operator) {
     case 'HAS_PROPERTY':
@@ -371,10 +389,30 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 400);
       const body = (await c.req.json().catch(() => null)) as {
         properties?: Record<string, string | null>;
+        associations?: {
+          to?: { id?: string | number };
+          types?: { associationCategory?: string; associationTypeId?: number }[];
+        }[];
       } | null;
-      const problem = validateProperties(portal, type, body?.properties);
+      const problem =
+        validateProperties(portal, type, body?.properties) ?? validateCreate(portal, type, body!.properties!);
       if (problem) return c.json(problem, 400);
-      const record = portal.create(type, stringify(body!.properties!));
+      const links: { to: HsObjectType; id: string }[] = [];
+      for (const a of body?.associations ?? []) {
+        for (const t of a.types ?? []) {
+          const kind = associationTypeIds[Number(t.associationTypeId)];
+          const id = String(a.to?.id ?? '');
+          if (!kind || kind.from !== type || !portal.objects[kind.to].get(id)) {
+            return c.json(
+              errorBody(portal, 'VALIDATION_ERROR', `invalid association ${t.associationTypeId} to ${id}`),
+              400,
+            );
+          }
+          links.push({ to: kind.to, id });
+        }
+      }
+      const record = portal.create(type, withDefaults(type, stringify(body!.properties!)));
+      for (const link of links) portal.associate(type, record.id, link.to, link.id);
       return c.json(serialize(type, record, Object.keys(body!.properties!)), 201);
     });
 
@@ -385,7 +423,9 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       const body = (await c.req.json().catch(() => null)) as {
         properties?: Record<string, string | null>;
       } | null;
-      const problem = validateProperties(portal, type, body?.properties);
+      const problem =
+        validateProperties(portal, type, body?.properties) ??
+        validatePipeline(portal, type, body!.properties!, portal.objects[type].get(c.req.param('id')));
       if (problem) return c.json(problem, 400);
       const record = portal.update(type, c.req.param('id'), stringify(body!.properties!));
       if (!record) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'resource not found'), 404);
@@ -402,6 +442,107 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
 
     app.post(`${base}/:type/batch/:action`, async (c) => batch(c, sandbox));
   }
+
+  app.get('/crm/v3/pipelines/:objectType', (c) => {
+    const portal = c.get('portal');
+    if (objectTypeAliases[c.req.param('objectType')] !== 'deals')
+      return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'pipelines are kept for deals only'), 404);
+    return c.json({ results: portal.pipelines.filter((p) => !p.archived) });
+  });
+
+  app.get('/crm/v3/pipelines/:objectType/:pipelineId', (c) => {
+    const portal = c.get('portal');
+    const pipeline = portal.pipelines.find((p) => p.id === c.req.param('pipelineId') && !p.archived);
+    if (objectTypeAliases[c.req.param('objectType')] !== 'deals' || !pipeline)
+      return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'resource not found'), 404);
+    return c.json(pipeline);
+  });
+
+  app.post('/crm/v3/pipelines/:objectType', async (c) => {
+    const portal = c.get('portal');
+    if (objectTypeAliases[c.req.param('objectType')] !== 'deals')
+      return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'pipelines are kept for deals only'), 404);
+    const body = (await c.req.json().catch(() => null)) as {
+      label?: string;
+      displayOrder?: number;
+      stages?: { label?: string; displayOrder?: number; metadata?: Record<string, string> }[];
+    } | null;
+    if (!body?.label || !body.stages?.length || body.stages.some((st) => !st.label))
+      return c.json(
+        errorBody(portal, 'VALIDATION_ERROR', 'a pipeline needs a label and labelled stages'),
+        400,
+      );
+    if (portal.pipelines.some((p) => !p.archived && p.label === body.label))
+      return c.json(
+        errorBody(portal, 'VALIDATION_ERROR', `A pipeline with label ${body.label} already exists`),
+        409,
+      );
+    const pipeline = portal.createPipeline({
+      label: body.label,
+      displayOrder: body.displayOrder,
+      stages: body.stages.map((st) => ({
+        label: st.label!,
+        displayOrder: st.displayOrder,
+        metadata: st.metadata,
+      })),
+    });
+    return c.json(pipeline, 201);
+  });
+
+  app.get('/crm/v3/properties/:objectType/:propertyName', (c) => {
+    const portal = c.get('portal');
+    const type = objectTypeAliases[c.req.param('objectType')];
+    const name = c.req.param('propertyName');
+    if (!type || !portal.properties[type].has(name))
+      return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', `Unable to find property ${name}`), 404);
+    const custom = portal.customProperties[type].get(name);
+    return c.json(
+      custom ?? {
+        name,
+        label: name,
+        type: 'string',
+        fieldType: 'text',
+        groupName: `${type.slice(0, -1)}information`,
+        hasUniqueValue: portal.uniqueProperties[type].has(name),
+        hubspotDefined: !name.includes('_') || name.startsWith('hs_'),
+      },
+    );
+  });
+
+  app.post('/crm/v3/properties/:objectType', async (c) => {
+    const portal = c.get('portal');
+    const type = objectTypeAliases[c.req.param('objectType')];
+    if (!type) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'unknown object type'), 404);
+    const body = (await c.req.json().catch(() => null)) as {
+      name?: string;
+      label?: string;
+      type?: string;
+      fieldType?: string;
+      groupName?: string;
+      hasUniqueValue?: boolean;
+    } | null;
+    if (!body?.name || !/^[a-z][a-z0-9_]*$/.test(body.name) || !body.label || !body.type || !body.fieldType)
+      return c.json(
+        errorBody(portal, 'VALIDATION_ERROR', 'name (lower case), label, type and fieldType are required'),
+        400,
+      );
+    if (portal.properties[type].has(body.name))
+      return c.json(
+        errorBody(portal, 'OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`),
+        409,
+      );
+    return c.json(
+      portal.createProperty(type, {
+        name: body.name,
+        label: body.label,
+        type: body.type,
+        fieldType: body.fieldType,
+        groupName: body.groupName ?? `${type.slice(0, -1)}information`,
+        hasUniqueValue: Boolean(body.hasUniqueValue),
+      }),
+      201,
+    );
+  });
 
   // The client library asks for `/crm/v3/owners/` (trailing slash); HubSpot answers both.
   app.get('/crm/v3/owners/', (c) => ownersPage(c));
@@ -481,6 +622,50 @@ function validateProperties(portal: HubSpotPortal, type: HsObjectType, props: un
   return null;
 }
 
+/** A deal names a pipeline that exists and one of its stages (when it names either). */
+function validatePipeline(
+  portal: HubSpotPortal,
+  type: HsObjectType,
+  props: Record<string, unknown>,
+  existing?: HsRecord,
+) {
+  if (type !== 'deals' || !('pipeline' in props || 'dealstage' in props)) return null;
+  const pipelineId = String(props.pipeline ?? existing?.properties.pipeline ?? 'default');
+  const pipeline = portal.pipelines.find((p) => p.id === pipelineId && !p.archived);
+  if (!pipeline)
+    return errorBody(portal, 'VALIDATION_ERROR', `${pipelineId} is not a valid pipeline ID`, {
+      errors: [{ message: `${pipelineId} is not a valid pipeline ID`, code: 'INVALID_OPTION' }],
+    });
+  const stage = props.dealstage ?? existing?.properties.dealstage;
+  if (stage !== null && stage !== undefined && !pipeline.stages.some((st) => st.id === String(stage)))
+    return errorBody(
+      portal,
+      'VALIDATION_ERROR',
+      `${String(stage)} is not a valid stage of pipeline ${pipeline.id}`,
+      { errors: [{ message: `${String(stage)} is not a valid dealstage`, code: 'INVALID_OPTION' }] },
+    );
+  return null;
+}
+
+function validateCreate(portal: HubSpotPortal, type: HsObjectType, props: Record<string, unknown>) {
+  if (type === 'tasks' && !props.hs_timestamp)
+    return errorBody(portal, 'VALIDATION_ERROR', 'Property values were not valid: hs_timestamp is required', {
+      errors: [{ message: 'hs_timestamp is required', code: 'REQUIRED_PROPERTY' }],
+    });
+  return validatePipeline(portal, type, props);
+}
+
+/** What HubSpot fills in on create when the caller leaves it out. */
+function withDefaults(
+  type: HsObjectType,
+  props: Record<string, string | null>,
+): Record<string, string | null> {
+  if (type === 'tasks') return { hs_task_status: 'NOT_STARTED', hs_task_priority: 'NONE', ...props };
+  if (type === 'deals' && props.dealstage !== undefined && props.pipeline === undefined)
+    return { pipeline: 'default', ...props };
+  return props;
+}
+
 type BatchInput = { id?: string; idProperty?: string; properties?: Record<string, unknown> };
 
 async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
@@ -526,22 +711,49 @@ async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
     }
     const props = stringify(input.properties!);
     if (action === 'create') {
-      results.push(serialize(type, portal.create(type, props), Object.keys(props)));
+      const invalid = validateCreate(portal, type, props);
+      if (invalid) {
+        errors.push(invalid);
+        continue;
+      }
+      results.push(serialize(type, portal.create(type, withDefaults(type, props)), Object.keys(props)));
     } else if (action === 'update') {
+      const invalid = validatePipeline(portal, type, props, portal.objects[type].get(String(input.id)));
+      if (invalid) {
+        errors.push(invalid);
+        continue;
+      }
       const record = portal.update(type, String(input.id), props);
       if (record) results.push(serialize(type, record, Object.keys(props)));
       else errors.push(errorBody(portal, 'OBJECT_NOT_FOUND', `Object ${input.id} not found`));
     } else if (action === 'upsert') {
       const idProperty = input.idProperty ?? 'hs_object_id';
+      if (!portal.uniqueProperties[type].has(idProperty)) {
+        return c.json(
+          errorBody(
+            portal,
+            'VALIDATION_ERROR',
+            `Property ${idProperty} is not a unique identifier property of ${type}; upsert needs one.`,
+          ),
+          400,
+        );
+      }
       const existing = [...portal.objects[type].values()].find(
         (r) => !r.archived && r.properties[idProperty] === String(input.id),
       );
+      const invalid = existing
+        ? validatePipeline(portal, type, props, existing)
+        : validateCreate(portal, type, props);
+      if (invalid) {
+        errors.push(invalid);
+        continue;
+      }
       const written = [...Object.keys(props), idProperty];
       if (existing) {
         portal.update(type, existing.id, props);
         results.push({ ...serialize(type, existing, written), new: false });
       } else {
-        const created = portal.create(type, { ...props, [idProperty]: String(input.id) });
+        const created = portal.create(type, withDefaults(type, { ...props, [idProperty]: String(input.id) }));
         results.push({ ...serialize(type, created, written), new: true });
       }
     } else {

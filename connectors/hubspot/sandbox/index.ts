@@ -2,9 +2,10 @@
 import { Hono } from 'hono';
 import { hubspotAdmin } from './admin.ts';
 import { hubspotApi } from './api.ts';
-import { HubSpotSandbox, staticPrivateAppToken } from './sandbox.ts';
+import { hubspotOAuth } from './oauth.ts';
+import { HubSpotSandbox, staticOAuthApp, staticPrivateAppToken } from './sandbox.ts';
 
-export { HubSpotSandbox, staticPrivateAppToken };
+export { HubSpotSandbox, staticOAuthApp, staticPrivateAppToken };
 
 export function createHubSpotSandboxApp(sandbox = new HubSpotSandbox()): {
   app: Hono;
@@ -12,6 +13,7 @@ export function createHubSpotSandboxApp(sandbox = new HubSpotSandbox()): {
 } {
   const app = new Hono();
   app.route('/_admin', hubspotAdmin(sandbox));
+  app.route('/', hubspotOAuth(sandbox));
   app.route('/', hubspotApi(sandbox));
   return { app, sandbox };
 }

@@ -7,10 +7,20 @@
 // - Date properties (effective_date, expiration_date, closedate) hold "YYYY-MM-DD" strings.
 // - Archived objects are kept 90 days and listed only with `archived=true`; search never
 //   returns them.
+// - Tasks (object type 0-27) are CRM objects like the others: `hs_timestamp` (the due time) is
+//   required on create, `hs_task_status` is NOT_STARTED unless given, and a task is tied to a
+//   deal by an association given at create (HUBSPOT_DEFINED type 216, task to deal). Search
+//   accepts the pseudo-property `associations.deal` (EQ a deal id), as HubSpot's search does.
+// - Deal pipelines: every portal has the "default" Sales Pipeline; more are created through
+//   /crm/v3/pipelines/deals. A deal written through the API must name a pipeline that exists
+//   and a stage of that pipeline (HubSpot answers 400 VALIDATION_ERROR otherwise).
+// - Properties: custom properties are created through /crm/v3/properties/{type}; one created
+//   with `hasUniqueValue: true` can be the idProperty of a batch upsert (and only such a
+//   property, or hs_object_id, can be). The demo agency's `agency_policy_id` is unique.
 import { createHmac, randomUUID } from 'node:crypto';
 import { type Chaos, ChaosDice, defaultChaos, RollingWindow } from '../../kit/sandbox/chaos.ts';
 
-export const objectTypes = ['companies', 'contacts', 'deals'] as const;
+export const objectTypes = ['companies', 'contacts', 'deals', 'tasks'] as const;
 export type HsObjectType = (typeof objectTypes)[number];
 
 /** HubSpot accepts object type ids as path segments too. */
@@ -24,7 +34,51 @@ export const objectTypeAliases: Record<string, HsObjectType> = {
   deals: 'deals',
   deal: 'deals',
   '0-3': 'deals',
+  tasks: 'tasks',
+  task: 'tasks',
+  '0-27': 'tasks',
 };
+
+/** HubSpot-defined association type ids between the object types the sandbox keeps. */
+export const associationTypeIds: Record<number, { from: HsObjectType; to: HsObjectType }> = {
+  3: { from: 'deals', to: 'contacts' },
+  5: { from: 'deals', to: 'companies' },
+  204: { from: 'tasks', to: 'contacts' },
+  192: { from: 'tasks', to: 'companies' },
+  216: { from: 'tasks', to: 'deals' },
+};
+
+export interface HsPipelineStage {
+  id: string;
+  label: string;
+  displayOrder: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+export interface HsPipeline {
+  id: string;
+  label: string;
+  displayOrder: number;
+  stages: HsPipelineStage[];
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+export interface HsProperty {
+  name: string;
+  label: string;
+  type: string;
+  fieldType: string;
+  groupName: string;
+  hasUniqueValue: boolean;
+  hubspotDefined: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
 
 export interface HsRecord {
   id: string;
@@ -52,6 +106,7 @@ export const lastModifiedProperty: Record<HsObjectType, string> = {
   companies: 'hs_lastmodifieddate',
   contacts: 'lastmodifieddate',
   deals: 'hs_lastmodifieddate',
+  tasks: 'hs_lastmodifieddate',
 };
 
 const builtInProperties: Record<HsObjectType, string[]> = {
@@ -100,7 +155,26 @@ const builtInProperties: Record<HsObjectType, string[]> = {
     'renewal_probability',
     'agency_policy_id',
   ],
+  tasks: [
+    'hs_timestamp',
+    'hs_task_subject',
+    'hs_task_body',
+    'hs_task_status',
+    'hs_task_priority',
+    'hs_task_type',
+    'hubspot_owner_id',
+  ],
 };
+
+const defaultStages = [
+  ['appointmentscheduled', 'Appointment Scheduled', '0.2'],
+  ['qualifiedtobuy', 'Qualified To Buy', '0.4'],
+  ['presentationscheduled', 'Presentation Scheduled', '0.6'],
+  ['decisionmakerboughtin', 'Decision Maker Bought-In', '0.8'],
+  ['contractsent', 'Contract Sent', '0.9'],
+  ['closedwon', 'Closed Won', '1.0'],
+  ['closedlost', 'Closed Lost', '0.0'],
+] as const;
 
 export class HubSpotPortal {
   readonly portalId: number;
@@ -109,7 +183,24 @@ export class HubSpotPortal {
     companies: new Map(),
     contacts: new Map(),
     deals: new Map(),
+    tasks: new Map(),
   };
+  readonly pipelines: HsPipeline[] = [];
+  /** Custom properties created through the properties API, by object type and name. */
+  readonly customProperties: Record<HsObjectType, Map<string, HsProperty>> = {
+    companies: new Map(),
+    contacts: new Map(),
+    deals: new Map(),
+    tasks: new Map(),
+  };
+  /** Properties whose values are unique per object type: what a batch upsert may key on. */
+  readonly uniqueProperties: Record<HsObjectType, Set<string>> = {
+    companies: new Set(['hs_object_id']),
+    contacts: new Set(['hs_object_id', 'email']),
+    deals: new Set(['hs_object_id', 'agency_policy_id']),
+    tasks: new Set(['hs_object_id']),
+  };
+  private nextPipelineId = 1;
   readonly owners = new Map<string, HsOwner>();
   readonly properties: Record<HsObjectType, Set<string>>;
   chaos: Chaos = defaultChaos();
@@ -135,7 +226,67 @@ export class HubSpotPortal {
       ]),
       contacts: new Set([...builtInProperties.contacts, 'createdate', 'lastmodifieddate', 'hs_object_id']),
       deals: new Set([...builtInProperties.deals, 'createdate', 'hs_lastmodifieddate', 'hs_object_id']),
+      tasks: new Set([...builtInProperties.tasks, 'createdate', 'hs_lastmodifieddate', 'hs_object_id']),
     };
+    const at = new Date(0).toISOString();
+    this.pipelines.push({
+      id: 'default',
+      label: 'Sales Pipeline',
+      displayOrder: 0,
+      stages: defaultStages.map(([id, label, probability], i) => ({
+        id,
+        label,
+        displayOrder: i,
+        metadata: { isClosed: String(id.startsWith('closed')), probability },
+        createdAt: at,
+        updatedAt: at,
+        archived: false,
+      })),
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+    });
+  }
+
+  /** A new deal pipeline, with numeric ids for it and its stages as HubSpot assigns them. */
+  createPipeline(input: {
+    label: string;
+    displayOrder?: number;
+    stages: { label: string; displayOrder?: number; metadata?: Record<string, string> }[];
+  }): HsPipeline {
+    const at = this.stamp();
+    const id = String(700_000_000 + this.nextPipelineId++);
+    const pipeline: HsPipeline = {
+      id,
+      label: input.label,
+      displayOrder: input.displayOrder ?? this.pipelines.length,
+      stages: input.stages.map((st, i) => ({
+        id: String(Number(id) * 100 + i + 1),
+        label: st.label,
+        displayOrder: st.displayOrder ?? i,
+        metadata: st.metadata ?? {},
+        createdAt: at,
+        updatedAt: at,
+        archived: false,
+      })),
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+    };
+    this.pipelines.push(pipeline);
+    return pipeline;
+  }
+
+  createProperty(
+    type: HsObjectType,
+    input: Omit<HsProperty, 'hubspotDefined' | 'createdAt' | 'updatedAt'>,
+  ): HsProperty {
+    const at = this.stamp();
+    const property: HsProperty = { ...input, hubspotDefined: false, createdAt: at, updatedAt: at };
+    this.customProperties[type].set(input.name, property);
+    this.properties[type].add(input.name);
+    if (input.hasUniqueValue) this.uniqueProperties[type].add(input.name);
+    return property;
   }
 
   /** Strictly increasing timestamps, so "modified since" never misses two edits in one millisecond. */
@@ -171,7 +322,7 @@ export class HubSpotPortal {
       createdAt,
       updatedAt,
       archived: false,
-      associations: { companies: new Set(), contacts: new Set(), deals: new Set() },
+      associations: { companies: new Set(), contacts: new Set(), deals: new Set(), tasks: new Set() },
     };
     this.objects[type].set(id, record);
     return record;

@@ -53,6 +53,7 @@ export function quickbooksAdmin(sandbox: QuickBooksSandbox): Hono {
       counts: realm.counts(),
       chaos: realm.chaos,
       requests: realm.requestCount,
+      tokenRequests: sandbox.tokenRequests.get(realm.realmId) ?? 0,
       webhook: realm.webhook ? { url: realm.webhook.url, format: realm.webhook.format } : null,
     });
   });

@@ -73,6 +73,7 @@ export function quickbooksAuth(sandbox: QuickBooksSandbox): Hono {
     const creds = basicClient(c);
     const client = creds ? sandbox.app(creds.id, creds.secret) : undefined;
     if (!client) return oauthError(c, 'invalid_client', 401);
+    sandbox.countTokenRequest(client.realmId);
     const form = await formOrJson(c);
     let outcome: ReturnType<QuickBooksSandbox['refresh']>;
     if (form.grant_type === 'authorization_code') {

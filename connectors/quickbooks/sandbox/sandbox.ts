@@ -77,6 +77,12 @@ export class QuickBooksSandbox {
     { clientId: string; realmId: string; redirectUri: string; expiresAt: number }
   >();
   private nextRealm = 9_341_455_000_001;
+  /** Calls to the token endpoint per realm (tests count refreshes with it). */
+  readonly tokenRequests = new Map<string, number>();
+
+  countTokenRequest(realmId: string): void {
+    this.tokenRequests.set(realmId, (this.tokenRequests.get(realmId) ?? 0) + 1);
+  }
 
   createRealm(opts: CreateRealmOptions = {}): {
     realm: QuickBooksRealm;

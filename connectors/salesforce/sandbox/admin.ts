@@ -101,6 +101,7 @@ export function salesforceAdmin(sandbox: SalesforceSandbox): Hono {
       chaos: org.chaos,
       settings: org.settings,
       requests: org.requestCount,
+      tokenRequests: sandbox.tokenRequests.get(org.orgId) ?? 0,
       openQueryCursors: org.cursors.size,
       webhook: org.webhook ? { url: org.webhook.url } : null,
     });

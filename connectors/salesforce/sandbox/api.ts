@@ -1048,7 +1048,9 @@ export function salesforceApi(sandbox: SalesforceSandbox): Hono<Env> {
     return collection(c, body.allOrNone === true, (body.records as unknown[]) ?? [], (raw, opts) => {
       const item = asRecord(raw);
       const type = recordType(item);
-      const { attributes: _a, Id: id, ...values } = item;
+      // Field names are case-insensitive: jsforce sends the record id as `id`.
+      const idKey = Object.keys(item).find((k) => k.toLowerCase() === 'id') ?? 'Id';
+      const { attributes: _a, [idKey]: id, ...values } = item;
       if (typeof id !== 'string')
         throw fail(400, 'MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
       org.update(type, id, values, opts);

@@ -66,6 +66,7 @@ export function salesforceAuth(sandbox: SalesforceSandbox): Hono {
     const p = await form(c);
     const org = p.client_id ? sandbox.orgForClient(p.client_id) : undefined;
     if (!org) return oauthError(c, 400, 'invalid_client_id', 'client identifier invalid');
+    sandbox.countTokenRequest(org.orgId);
     if (p.client_secret !== undefined && p.client_secret !== org.connectedApp.clientSecret)
       return oauthError(c, 400, 'invalid_client', 'invalid client credentials');
     const root = rootUrlOf(c.req.url, '/services/oauth2/token');

@@ -9,11 +9,31 @@
 // (REQUIRED_FIELD_MISSING), values of the wrong type (JSON_PARSER_ERROR), lookups to missing or
 // wrong-typed records (INVALID_CROSS_REFERENCE_KEY / FIELD_INTEGRITY_EXCEPTION) and duplicate
 // values in unique external ids (DUPLICATE_VALUE).
+//
+// Assumptions for the renewal outreach the hub writes (Salesforce documents the objects; the
+// org's own setup is the agency's choice):
+// - Opportunity has RecordTypeId, and the org defines the record types "New_Business" and
+//   "Renewal" (RecordType rows with SobjectType 'Opportunity', readable by SOQL, created with the
+//   org as record types are: through setup, not the REST API).
+// - Opportunity carries the integration's External_Id__c (External ID, unique, case-insensitive),
+//   so upserts by it update rather than duplicate.
+// - Task: Status and Priority are required and default to "Not Started" and "Normal"; WhatId
+//   points at an Opportunity (Salesforce allows any object there; the sandbox keeps the one the
+//   hub uses), WhoId at a Contact; IsClosed follows Status = "Completed". Activity fields cannot
+//   be External IDs in Salesforce, so a task is found again by its WhatId.
 import { randomUUID } from 'node:crypto';
 import { formatCents, parseMoneyToCents } from '../../../domain/money.ts';
 import { type Chaos, ChaosDice, defaultChaos, RollingWindow } from '../../kit/sandbox/chaos.ts';
 
-export const sobjectTypes = ['User', 'Account', 'Contact', 'Opportunity', 'InsurancePolicy'] as const;
+export const sobjectTypes = [
+  'User',
+  'Account',
+  'Contact',
+  'Opportunity',
+  'InsurancePolicy',
+  'Task',
+  'RecordType',
+] as const;
 export type SObjectType = (typeof sobjectTypes)[number];
 
 export type FieldType =
@@ -89,8 +109,8 @@ function objectDef(name: SObjectType, keyPrefix: string, fields: FieldDef[], del
 }
 
 /**
- * Key prefixes are Salesforce's: 005 User, 001 Account, 003 Contact, 006 Opportunity, and 0YT
- * for Financial Services Cloud's InsurancePolicy.
+ * Key prefixes are Salesforce's: 005 User, 001 Account, 003 Contact, 006 Opportunity, 00T Task,
+ * 012 RecordType, and 0YT for Financial Services Cloud's InsurancePolicy.
  */
 export const schema: Record<SObjectType, ObjectDef> = {
   User: objectDef(
@@ -168,6 +188,8 @@ export const schema: Record<SObjectType, ObjectDef> = {
     f('Policy_Status__c', 'picklist'),
     f('Prior_Policy_Number__c', 'string'),
     f('Agency_Policy_Id__c', 'string', { externalId: true, unique: true }),
+    lookup('RecordTypeId', 'RecordType'),
+    f('External_Id__c', 'string', { externalId: true, unique: true }),
   ]),
   InsurancePolicy: objectDef('InsurancePolicy', '0YT', [
     lookup('OwnerId', 'User'),
@@ -190,6 +212,30 @@ export const schema: Record<SObjectType, ObjectDef> = {
     f('Carrier_Name__c', 'string'),
     f('Agency_Policy_Id__c', 'string', { externalId: true, unique: true }),
   ]),
+  Task: objectDef('Task', '00T', [
+    lookup('OwnerId', 'User'),
+    lookup('WhatId', 'Opportunity', { relationshipName: 'What' }),
+    lookup('WhoId', 'Contact', { relationshipName: 'Who' }),
+    f('Subject', 'string'),
+    f('Description', 'textarea'),
+    f('ActivityDate', 'date'),
+    f('Status', 'picklist', { required: true }),
+    f('Priority', 'picklist', { required: true }),
+    f('Type', 'picklist'),
+    f('IsClosed', 'boolean', { readOnly: true }),
+  ]),
+  RecordType: objectDef(
+    'RecordType',
+    '012',
+    [
+      f('Name', 'string', { required: true }),
+      f('DeveloperName', 'string', { required: true }),
+      f('SobjectType', 'picklist', { required: true }),
+      f('Description', 'string'),
+      f('IsActive', 'boolean'),
+    ],
+    false,
+  ),
 };
 
 const typeByPrefix = new Map(sobjectTypes.map((t) => [schema[t].keyPrefix, t]));
@@ -374,6 +420,17 @@ export class SalesforceOrg {
       clientSecret: randomUUID().replace(/-/g, '').toUpperCase(),
       callbackUrls: [],
     };
+    // The agency's opportunity record types, defined in setup when the org was configured.
+    for (const [name, developerName] of [
+      ['New Business', 'New_Business'],
+      ['Renewal', 'Renewal'],
+    ] as const) {
+      this.create(
+        'RecordType',
+        { Name: name, DeveloperName: developerName, SobjectType: 'Opportunity', IsActive: true },
+        { quiet: true },
+      );
+    }
   }
 
   /** Strictly increasing instants, so changes made within one millisecond still order. */
@@ -495,7 +552,10 @@ export class SalesforceOrg {
     const id = this.nextId(type);
     const coerced = this.coerce(type, values, 'create', id);
     const missing = schema[type].fields
-      .filter((d) => d.required && (coerced[d.name] === null || coerced[d.name] === undefined))
+      .filter((d) => {
+        const value = coerced[d.name] ?? defaults(type, id)[d.name];
+        return d.required && (value === null || value === undefined);
+      })
       .map((d) => d.name);
     if (missing.length)
       throw new SalesforceApiError(
@@ -601,6 +661,7 @@ export class SalesforceOrg {
       v.IsClosed = v.StageName === 'Closed Won' || v.StageName === 'Closed Lost';
       v.IsWon = v.StageName === 'Closed Won';
     }
+    if (record.type === 'Task') v.IsClosed = v.Status === 'Completed';
   }
 
   private event(
@@ -704,6 +765,10 @@ function defaults(type: SObjectType, userId: string): Record<string, FieldValue>
       return { IsActive: true, UserType: 'Standard' };
     case 'InsurancePolicy':
       return { OwnerId: userId, IsActive: false };
+    case 'Task':
+      return { OwnerId: userId, Status: 'Not Started', Priority: 'Normal' };
+    case 'RecordType':
+      return { IsActive: true };
     default:
       return { OwnerId: userId };
   }

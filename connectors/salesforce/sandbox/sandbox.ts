@@ -76,6 +76,12 @@ export class SalesforceSandbox {
   private readonly deliveries = new Map<string, Promise<void>>();
   private readonly replayIds = new Map<string, number>();
   private nextOrg = 1;
+  /** Calls to the token endpoint per org (tests count refreshes with it). */
+  readonly tokenRequests = new Map<string, number>();
+
+  countTokenRequest(orgId: string): void {
+    this.tokenRequests.set(orgId, (this.tokenRequests.get(orgId) ?? 0) + 1);
+  }
 
   createOrg(
     opts: SalesforceSeedOptions & { empty?: boolean; name?: string; credentials?: DemoCredentials } = {},

@@ -1,0 +1,230 @@
+// Renewal outreach through the real system: an AMS sync brings the book, the tenant connects
+// HubSpot and Salesforce, and POST /v1/renewals/outreach runs the workflow that announces each
+// policy expiring within 90 days once per window and keeps exactly one renewal deal/opportunity
+// and one producer task per policy in each CRM, however often it runs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { findTemporalCli } from '../../runtime/temporal-server.ts';
+import type { RenewalOutreachResult } from '../../workflows/renewal-outreach.ts';
+import {
+  createHarness,
+  type Harness,
+  type SandboxAccount,
+  sandboxAccount,
+  sandboxAdmin,
+  startSync,
+  syncResult,
+  vendorConnection,
+} from '../support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+  await h.startWorker();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const seed = 'e2e-renewals';
+const asOf = '2026-11-01';
+const fixtures = new URL('../fixtures/histories/', import.meta.url).pathname;
+
+type HsObject = {
+  id: string;
+  archived: boolean;
+  properties: Record<string, string | null>;
+  associations: Record<string, string[]>;
+};
+type SfRecord = Record<string, string | number | boolean | null>;
+
+describe('renewal outreach into the CRMs', () => {
+  let tenantId: string;
+  let apiKey: string;
+  let hubspot: SandboxAccount;
+  let salesforce: SandboxAccount;
+
+  const run = async (
+    body: Record<string, unknown>,
+  ): Promise<{ result: RenewalOutreachResult; runId: string; workflowId: string }> => {
+    const res = await h.request('POST', '/v1/renewals/outreach', { apiKey, body });
+    const text = await res.text();
+    expect(res.status, text).toBe(202);
+    const started = JSON.parse(text) as { workflow_id: string; run_id: string };
+    const result = (await h.temporal.workflow
+      .getHandle(started.workflow_id, started.run_id)
+      .result()) as RenewalOutreachResult;
+    return { result, runId: started.run_id, workflowId: started.workflow_id };
+  };
+  const deals = async () =>
+    (await sandboxAdmin<{ results: HsObject[] }>(`${hubspot.adminUrl}/objects/deals`)).results.filter(
+      (d) => !d.archived,
+    );
+  const tasks = async () =>
+    (await sandboxAdmin<{ results: HsObject[] }>(`${hubspot.adminUrl}/objects/tasks`)).results.filter(
+      (t) => !t.archived,
+    );
+  const sf = async (type: string) =>
+    (await sandboxAdmin<{ results: SfRecord[] }>(`${salesforce.adminUrl}/objects/${type}`)).results.filter(
+      (r) => !r.IsDeleted,
+    );
+  const outreach = async () =>
+    (
+      await h.pool.query<{ policy_id: string; window_days: number; probability: number | null }>(
+        'select policy_id, window_days, probability from renewal_outreach where tenant_id = $1',
+        [tenantId],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    ({ tenantId, apiKey } = await h.newTenant('Renewal Agency'));
+    const ams = await sandboxAccount(h.sandboxUrl, 'applied-epic', { seed, clients: 120, clean: true, asOf });
+    const amsConnection = await vendorConnection(h, tenantId, 'applied-epic', ams);
+    await startSync(h, { connectionId: amsConnection, tenantId, provider: 'applied-epic' }, 'full');
+    expect((await syncResult(h, amsConnection)).status).toBe('completed');
+    hubspot = await sandboxAccount(h.sandboxUrl, 'hubspot', { empty: true });
+    salesforce = await sandboxAccount(h.sandboxUrl, 'salesforce', { empty: true });
+    await vendorConnection(h, tenantId, 'hubspot', hubspot);
+    await vendorConnection(h, tenantId, 'salesforce', salesforce);
+  }, 240_000);
+
+  test('two runs leave exactly one deal, opportunity and task per expiring policy, updated in place', async () => {
+    const first = await run({ as_of: asOf });
+    expect(first.result.upcoming).toBeGreaterThan(2);
+    expect(first.result.crm.map((c) => [c.provider, c.error ?? null, c.processed]).sort()).toEqual([
+      ['hubspot', null, first.result.upcoming],
+      ['salesforce', null, first.result.upcoming],
+    ]);
+    const policies = await outreach();
+    expect(policies).toHaveLength(first.result.upcoming);
+
+    // A producer works the renewal in HubSpot: moves the deal on and completes the task.
+    const worked = (await deals())[0]!;
+    const pipelines = await fetch(`${hubspot.baseUrl}/crm/v3/pipelines/deals`, {
+      headers: { authorization: `Bearer ${hubspot.accessToken}` },
+    }).then(
+      (r) => r.json() as Promise<{ results: { id: string; label: string; stages: { id: string }[] }[] }>,
+    );
+    const renewals = pipelines.results.find((p) => p.label === 'Renewals')!;
+    expect(worked.properties.pipeline).toBe(renewals.id);
+    await sandboxAdmin(`${hubspot.adminUrl}/objects/deals/${worked.id}`, 'PATCH', {
+      properties: { dealstage: renewals.stages[1]!.id },
+    });
+    const workedTask = (await tasks()).find((t) => t.associations.deals?.includes(worked.id))!;
+    await sandboxAdmin(`${hubspot.adminUrl}/objects/tasks/${workedTask.id}`, 'PATCH', {
+      properties: { hs_task_status: 'COMPLETED' },
+    });
+
+    const second = await run({ as_of: asOf });
+    expect(second.result.upcoming).toBe(first.result.upcoming);
+    expect(second.result.notified).toBe(0);
+    for (const crm of second.result.crm) {
+      expect(crm).toMatchObject({ created: 0, updated: first.result.upcoming, tasksCreated: 0 });
+      expect(crm.tasksUpdated).toBe(first.result.upcoming);
+    }
+
+    // HubSpot: one deal per policy in the renewal pipeline, each with exactly one task.
+    const hsDeals = await deals();
+    const ids = hsDeals.map((d) => d.properties.commission_hub_renewal_id);
+    expect(new Set(ids).size).toBe(hsDeals.length);
+    expect(new Set(ids)).toEqual(new Set(policies.map((p) => `ch-renewal-${p.policy_id}`)));
+    const hsTasks = await tasks();
+    expect(hsTasks).toHaveLength(hsDeals.length);
+    for (const d of hsDeals) {
+      expect(d.properties.pipeline).toBe(renewals.id);
+      // The expiring term is the renewal's prior policy: the deal sync skips open renewals.
+      expect(d.properties.policy_number ?? null).toBeNull();
+      expect(d.properties.prior_policy_number).toBeTruthy();
+      expect(hsTasks.filter((t) => t.associations.deals?.includes(d.id))).toHaveLength(1);
+    }
+    // What the producer did survives the rerun.
+    expect(hsDeals.find((d) => d.id === worked.id)!.properties.dealstage).toBe(renewals.stages[1]!.id);
+    expect(hsTasks.find((t) => t.id === workedTask.id)!.properties.hs_task_status).toBe('COMPLETED');
+
+    // Salesforce: one Renewal-type opportunity per policy, each with exactly one task.
+    const [renewalType] = (await sf('RecordType')).filter((r) => r.DeveloperName === 'Renewal');
+    const opps = await sf('Opportunity');
+    expect(opps).toHaveLength(policies.length);
+    expect(new Set(opps.map((o) => o.External_Id__c))).toEqual(
+      new Set(policies.map((p) => `ch-renewal-${p.policy_id}`)),
+    );
+    for (const o of opps) {
+      expect(o.RecordTypeId).toBe(renewalType!.Id);
+      expect([o.Policy_Number__c, typeof o.Prior_Policy_Number__c]).toEqual([null, 'string']);
+    }
+    const sfTasks = await sf('Task');
+    expect(sfTasks).toHaveLength(opps.length);
+    expect(new Set(sfTasks.map((t) => t.WhatId))).toEqual(new Set(opps.map((o) => o.Id)));
+
+    // Each record carries the renewal probability the tenant's model gave the policy.
+    expect(first.result.scored).toBe(true);
+    const byExternal = new Map(policies.map((p) => [`ch-renewal-${p.policy_id}`, p.probability]));
+    for (const d of hsDeals) {
+      const p = byExternal.get(d.properties.commission_hub_renewal_id!)!;
+      expect(p).toBeGreaterThan(0);
+      expect(Number(d.properties.renewal_probability)).toBeCloseTo(p, 4);
+    }
+    for (const o of opps)
+      expect(Number(o.Probability)).toBeCloseTo(byExternal.get(String(o.External_Id__c))! * 100, 1);
+
+    // renewal.upcoming went out once per policy (for the window it was found in).
+    const { rows: events } = await h.pool.query(
+      `select entity_id, (data->>'window_days')::int as window_days from change_events
+        where tenant_id = $1 and type = 'renewal.upcoming'`,
+      [tenantId],
+    );
+    expect(events).toHaveLength(policies.length);
+    expect(new Set(events.map((e) => e.entity_id)).size).toBe(policies.length);
+
+    await recordFixture('renewalOutreach-1', first.workflowId, first.runId);
+  }, 300_000);
+
+  test('a month later each policy is announced again only for a window it newly entered', async () => {
+    const before = await outreach();
+    const later = await run({ as_of: '2026-12-02' });
+    const now = await outreach();
+    const { rows: events } = await h.pool.query(
+      `select entity_id, (data->>'window_days')::int as window_days, count(*)::int as n from change_events
+        where tenant_id = $1 and type = 'renewal.upcoming' group by 1, 2`,
+      [tenantId],
+    );
+    expect(events.every((e) => e.n === 1)).toBe(true);
+    const moved = now.filter((p) =>
+      before.some((b) => b.policy_id === p.policy_id && b.window_days !== p.window_days),
+    );
+    const entered = now.filter((p) => !before.some((b) => b.policy_id === p.policy_id));
+    expect(later.result.notified).toBe(moved.length + entered.length);
+    expect(moved.length).toBeGreaterThan(0);
+    // Still one deal per renewal ever pushed: old ones are updated, new ones added.
+    const hsDeals = await deals();
+    const ever = new Set([...before, ...now].map((p) => p.policy_id));
+    expect(hsDeals).toHaveLength(ever.size);
+    expect(await sf('Opportunity')).toHaveLength(ever.size);
+    expect(await tasks()).toHaveLength(ever.size);
+
+    // The daily schedule exists for the tenant and starts this workflow.
+    const schedule = await h.temporal.schedule.getHandle(`renewal-outreach/${tenantId}/daily`).describe();
+    expect(schedule.action.type).toBe('startWorkflow');
+    expect((schedule.action as { workflowType: string }).workflowType).toBe('renewalOutreach');
+  }, 180_000);
+});
+
+/** With RECORD_HISTORIES=1, keeps this run's history as the workflow type's replay fixture. */
+async function recordFixture(name: string, workflowId: string, runId: string) {
+  if (process.env.RECORD_HISTORIES !== '1' || existsSync(join(fixtures, `${name}.json`))) return;
+  const json = execFileSync(findTemporalCli()!, [
+    'workflow',
+    'show',
+    '--address',
+    inject('temporalAddress'),
+    '--workflow-id',
+    workflowId,
+    '--run-id',
+    runId,
+    '--output',
+    'json',
+  ]);
+  writeFileSync(join(fixtures, `${name}.json`), json);
+}
