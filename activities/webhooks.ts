@@ -53,7 +53,7 @@ export function webhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSe
     idlePollMs: num('WEBHOOK_IDLE_POLL_MS', 2_000),
     lingerMs: num('WEBHOOK_LINGER_MS', 1_000),
     maxRunMs: num('WEBHOOK_MAX_RUN_MS', 60_000),
-    concurrency: Math.max(1, Math.floor(num('WEBHOOK_CONCURRENCY', 64))),
+    concurrency: Math.max(1, Math.floor(num('WEBHOOK_CONCURRENCY', 128))),
     timeoutMs: num('WEBHOOK_TIMEOUT_MS', DEFAULT_TIMEOUT_MS),
   };
 }
@@ -238,6 +238,9 @@ export function createWebhookActivities(deps: ActivityDeps, options: WebhookActi
     try {
       await Promise.all(Array.from({ length: concurrency }, sender));
     } finally {
+      // A claim still under way when the senders stopped adds to the queue: wait for it, so what
+      // it claimed is released below rather than left leased (and late) for the lease's length.
+      await (claiming as Promise<void> | null)?.catch(() => {});
       await flush();
       // Deliveries claimed but not sent (the run ended first) become due again at once.
       if (queue.length) {
