@@ -3,6 +3,7 @@
 // does not replay a night of ticks. They are created, updated, paused and deleted with the
 // connection, and operators can pause, trigger or backfill them in Temporal UI as well.
 import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ensureOutboundSchedules } from './outbound-schedules.ts';
 import { ConnectionId, Provider, SyncMode, TenantId } from './search-attributes.ts';
 
 export interface ScheduleSettings {
@@ -101,7 +102,12 @@ export async function ensureConnectionSchedules(
       });
     }
   }
+  // A CRM or the books to write to: the tenant's daily renewal outreach and monthly close run too.
+  if (outboundProviders.has(target.provider))
+    await ensureOutboundSchedules(client, taskQueue, target.tenantId);
 }
+
+const outboundProviders = new Set(['hubspot', 'salesforce', 'quickbooks']);
 
 export async function pauseConnectionSchedules(
   client: Client,

@@ -12,6 +12,7 @@ import {
 } from '../../activities/credentials.ts';
 import type { Credentials } from '../../connectors/types.ts';
 import { loadConnection, saveCredentials } from '../../db/connection-store.ts';
+import { accountingScheduleId, renewalOutreachScheduleId } from '../../runtime/outbound-schedules.ts';
 import { deleteConnectionSchedules, describeConnectionSchedules } from '../../runtime/schedules.ts';
 import {
   createHarness,
@@ -24,6 +25,7 @@ import {
 
 let h: Harness;
 let apiKey: string;
+let tenantId: string;
 const created: string[] = [];
 
 const envPrefix = (provider: string) => provider.toUpperCase().replace(/-/g, '_');
@@ -63,10 +65,15 @@ beforeAll(async () => {
   h = await createHarness();
   await h.startWorker();
   process.env.SANDBOX_URL = h.sandboxUrl;
-  ({ apiKey } = await h.newTenant('OAuth Agency'));
+  ({ apiKey, tenantId } = await h.newTenant('OAuth Agency'));
 });
 afterAll(async () => {
   for (const id of created) await deleteConnectionSchedules(h.temporal, id).catch(() => {});
+  for (const id of [renewalOutreachScheduleId(tenantId), accountingScheduleId(tenantId)])
+    await h.temporal.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => {});
   await h?.close();
 });
 
@@ -111,6 +118,10 @@ describe('OAuth authorization code round trip', () => {
     const schedules = await describeConnectionSchedules(h.temporal, id);
     expect(schedules.incremental?.paused).toBe(false);
     expect(schedules.full).not.toBeNull();
+    // A CRM connected: the tenant's daily renewal outreach (and monthly close) are scheduled too.
+    const outreach = await h.temporal.schedule.getHandle(renewalOutreachScheduleId(tenantId)).describe();
+    expect((outreach.action as { workflowType: string }).workflowType).toBe('renewalOutreach');
+    await h.temporal.schedule.getHandle(accountingScheduleId(tenantId)).describe();
     await firstSyncCompletes(id);
   });
 
