@@ -26,25 +26,25 @@ async function planOf(c: Parameters<MiddlewareHandler<AppEnv>>[0], tenantId: str
 }
 
 /**
- * Counts one request. The count commits without waiting for the WAL flush: every request of a
- * tenant updates the same row, and waiting ~3 ms for each flush under that row's lock would cap
- * a tenant at a few hundred requests a second. A crash may forget the last few counts — harmless
- * for a rate limit.
+ * Counts one request, in one statement whose commit does not wait for the WAL flush: every
+ * request of a tenant updates the same row, and waiting ~3 ms for each flush under that row's
+ * lock would cap a tenant at a few hundred requests a second. The local setting holds until the
+ * statement's own implicit transaction commits. A crash may forget the last few counts, which is
+ * harmless for a rate limit.
  */
-async function countHit(pool: Pool, sql: string, params: unknown[]) {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('set local synchronous_commit = off');
-    const { rows } = await client.query<{ current: number; previous: number }>(sql, params);
-    await client.query('commit');
-    return rows;
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+async function countHit(pool: Pool, bucket: string, windowStart: Date, previousStart: Date) {
+  const { rows } = await pool.query<{ current: number; previous: number }>(
+    `with async_commit as (select set_config('synchronous_commit', 'off', true)),
+     cur as (
+       insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
+       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1
+       returning hits)
+     select (select hits from cur) as current,
+            coalesce((select hits from rate_limit_windows where bucket = $1 and window_start = $3), 0) as previous,
+            (select 1 from async_commit) as async`,
+    [bucket, windowStart, previousStart],
+  );
+  return rows;
 }
 
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -54,13 +54,9 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const windowStart = now - (now % WINDOW_MS);
   const rows = await countHit(
     c.get('deps').pool,
-    `with cur as (
-       insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
-       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1
-       returning hits)
-     select (select hits from cur) as current,
-            coalesce((select hits from rate_limit_windows where bucket = $1 and window_start = $3), 0) as previous`,
-    [`tenant:${tenantId}`, new Date(windowStart), new Date(windowStart - WINDOW_MS)],
+    `tenant:${tenantId}`,
+    new Date(windowStart),
+    new Date(windowStart - WINDOW_MS),
   );
   const elapsed = (now - windowStart) / WINDOW_MS;
   const used = Math.ceil(rows[0]!.previous * (1 - elapsed) + rows[0]!.current);
