@@ -10,6 +10,7 @@ import {
 } from '../db/commission-store.ts';
 import { appendEvents } from '../db/outbox.ts';
 import { withTransaction } from '../db/pool.ts';
+import { agingGraceDays } from '../db/reconciliation-store.ts';
 import type { ActivityDeps } from './deps.ts';
 
 const BATCH = 500;
@@ -132,12 +133,13 @@ export function createCommissionActivities(deps: ActivityDeps) {
       }>(
         `update expected_commissions e set status = 'missing'
           where e.tenant_id = $1 and e.status in ('open', 'partially_paid') and e.agency_cents > 0
-            and e.expected_pay_date + make_interval(days => coalesce(($3::jsonb ->> e.carrier_id::text)::int, 30)) < $2::date
+            and e.expected_pay_date + make_interval(days => coalesce(($3::jsonb ->> e.carrier_id::text)::int, $4)) < $2::date
           returning e.id, e.transaction_id, e.agency_cents - e.paid_cents as balance, e.carrier_id`,
         [
           input.tenantId,
           input.asOf ?? new Date().toISOString().slice(0, 10),
           JSON.stringify(settings.missingGraceDays ?? {}),
+          agingGraceDays,
         ],
       );
       await appendEvents(

@@ -8,6 +8,7 @@
 //
 // Assumption (QuickBooks gives no statement period): the period comes from a "<KEY>-STMT-YYYYMM"
 // reference in the line description or private note, else the calendar month before TxnDate.
+import { parseMoneyToCents } from '../domain/money.ts';
 import type { Queryable } from './pool.ts';
 
 interface DepositLine {
@@ -26,12 +27,13 @@ interface DepositPayload {
 
 const referencePattern = /\b([A-Z0-9]+-STMT-(\d{4})(\d{2}))\b/;
 
-function cents(amount: string | number | undefined): number | null {
-  const text = String(amount ?? '').trim();
-  if (!/^-?\d+(\.\d{1,2})?$/.test(text)) return null;
-  const [whole, fraction = ''] = text.replace('-', '').split('.');
-  const value = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-  return text.startsWith('-') ? -value : value;
+/** A deposit line's amount in cents; a line QuickBooks sent without a readable amount counts 0. */
+function cents(amount: string | number | undefined): number {
+  try {
+    return parseMoneyToCents(amount) ?? 0;
+  } catch {
+    return 0;
+  }
 }
 
 function previousMonth(isoDate: string): string {
@@ -85,7 +87,7 @@ export async function importQuickBooksDeposits(
     const statementId = statement[0]!.id;
     let total = 0;
     for (const [i, line] of lines.entries()) {
-      const amount = cents(line.Amount) ?? 0;
+      const amount = cents(line.Amount);
       total += amount;
       const text = `${line.Description ?? ''} ${payload.PrivateNote ?? ''}`;
       const reference =

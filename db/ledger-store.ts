@@ -2,6 +2,7 @@
 // what is still owed, grouped by carrier with a subtotal after each carrier and a grand total —
 // the spreadsheet agencies keep by hand today, exported as CSV or XLSX.
 import ExcelJS from 'exceljs';
+import { csvField } from '../domain/csv.ts';
 import { formatCents } from '../domain/money.ts';
 import type { Queryable } from './pool.ts';
 
@@ -172,16 +173,10 @@ export function ledgerLines(
   return out;
 }
 
-/** RFC 4180 quoting; text a spreadsheet would run as a formula (=, +, -, @) is prefixed with '. */
-function csvCell(value: string): string {
-  const v = /^[=+\-@]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 export function ledgerCsv(rows: readonly LedgerRow[]): string {
   return (
     [header, ...ledgerLines(rows).map((l) => l.cells)]
-      .map((cells) => cells.map(csvCell).join(','))
+      .map((cells) => cells.map(csvField).join(','))
       .join('\r\n') + '\r\n'
   );
 }

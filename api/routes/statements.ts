@@ -428,6 +428,24 @@ async function currentSettings(db: PoolClient, tenantId: string): Promise<z.infe
   };
 }
 
+/**
+ * Marks the statements as reconciling in the request's transaction and starts their
+ * reconcile/<statementId> workflows once it commits (the workflow must see the stored lines).
+ */
+async function reconcileAfterCommit(vars: AppEnv['Variables'], statementIds: string[], asOf?: string) {
+  if (!statementIds.length) return;
+  const { deps, tenantId } = vars;
+  await vars.db.query(
+    `update statements s set status = 'reconciling', workflow_id = u.workflow_id
+       from unnest($1::uuid[], $2::text[]) as u(id, workflow_id) where s.id = u.id`,
+    [statementIds, statementIds.map(reconcileWorkflowId)],
+  );
+  vars.afterCommit(async () => {
+    for (const id of statementIds)
+      await requestReconciliation(deps.temporal, deps.taskQueue, tenantId, id, asOf);
+  });
+}
+
 const LINE_COLUMNS = `id, line_no, source_row, policy_number, insured_name, effective_date::text, transaction_date::text, transaction_type,
   premium_cents, commission_rate, commission_cents, status, method, confidence, difference_cents, discrepancies, matches, evidence,
   reason, decision, decided_by, decided_at`;
@@ -487,13 +505,7 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
       );
     const id = await writer.finish(result, result.mappingUsed);
     if (input.mapping) await saveMapping(db, tenantId, input.carrierId, result.mappingUsed);
-    if (input.reconcile) {
-      await db.query(`update statements set status = 'reconciling', workflow_id = $2 where id = $1`, [
-        id,
-        reconcileWorkflowId(id),
-      ]);
-      c.get('afterCommit')(() => requestReconciliation(deps.temporal, deps.taskQueue, tenantId, id));
-    }
+    if (input.reconcile) await reconcileAfterCommit(c.var, [id]);
     const statement = (await loadStatement(db, tenantId, id)) as StatementRow;
     return c.json(
       {
@@ -556,7 +568,6 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
     const { connection_id: connectionId } = c.req.valid('json');
     const db = c.get('db');
     const tenantId = c.get('tenantId');
-    const deps = c.get('deps');
     const { rows } = await db.query('select provider from connections where tenant_id = $1 and id = $2', [
       tenantId,
       connectionId,
@@ -567,14 +578,7 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
         errors: [{ field: 'connection_id', message: `a ${rows[0].provider} connection` }],
       });
     const ids = await importQuickBooksDeposits(db, tenantId, connectionId);
-    for (const id of ids)
-      await db.query(`update statements set status = 'reconciling', workflow_id = $2 where id = $1`, [
-        id,
-        reconcileWorkflowId(id),
-      ]);
-    c.get('afterCommit')(async () => {
-      for (const id of ids) await requestReconciliation(deps.temporal, deps.taskQueue, tenantId, id);
-    });
+    await reconcileAfterCommit(c.var, ids);
     return c.json({ statement_ids: ids }, 201);
   })
   .openapi(listRoute, async (c) => {
@@ -608,19 +612,10 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(reconcileRoute, async (c) => {
     const body = c.req.valid('json');
-    const deps = c.get('deps');
     const tenantId = c.get('tenantId');
     await statementOr404(c.get('db'), tenantId, body.statement_id);
     const workflowId = reconcileWorkflowId(body.statement_id);
-    await c
-      .get('db')
-      .query(`update statements set status = 'reconciling', workflow_id = $2 where id = $1`, [
-        body.statement_id,
-        workflowId,
-      ]);
-    c.get('afterCommit')(() =>
-      requestReconciliation(deps.temporal, deps.taskQueue, tenantId, body.statement_id, body.as_of),
-    );
+    await reconcileAfterCommit(c.var, [body.statement_id], body.as_of);
     return c.json(
       {
         statement_id: body.statement_id,

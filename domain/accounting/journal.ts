@@ -5,6 +5,7 @@
 // balances by construction; a month whose net is a chargeback flips the sides, because ledgers
 // take no negative line amounts. The DocNumber is stable for a carrier and month, which is what
 // makes posting idempotent: a rerun finds the entry and updates it instead of adding another.
+import { csvField } from '../csv.ts';
 import { formatCents } from '../money.ts';
 
 export const accountRoles = [
@@ -255,12 +256,6 @@ export const xeroColumns = [
   'TrackingName2',
   'TrackingOption2',
 ] as const;
-
-function csvField(value: string): string {
-  // A leading formula character would run in a spreadsheet; amounts are the only signed values.
-  const safe = /^[=+@\t\r]/.test(value) || /^-[^0-9]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function journalCsv(entries: readonly JournalEntry[], chart: ChartOfAccounts): string {
   const rows: string[][] = [[...xeroColumns]];
