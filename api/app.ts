@@ -1,6 +1,7 @@
 // The HTTP API: a thin layer that authenticates, validates, starts workflows and serves
 // results. Cross-cutting concerns are middleware; resources are sub-apps in api/routes/.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { trace } from '@opentelemetry/api';
 import { HTTPException } from 'hono/http-exception';
 import { httpMetrics } from '../runtime/metrics.ts';
 import { AuditWriter, auditCalls } from './audit.ts';
@@ -38,6 +39,7 @@ import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { sessionAuth } from './sessions.ts';
 import { tenantTransaction } from './tenant-db.ts';
+import { traceRequests } from './tracing.ts';
 
 export function createApp(deps: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -53,6 +55,7 @@ export function createApp(deps: ApiDeps) {
     },
   });
 
+  if (deps.tracer) app.use('*', traceRequests(deps.tracer));
   app.use('*', httpMetrics);
   app.use('*', requestId);
   app.use('*', async (c, next) => {
@@ -67,6 +70,7 @@ export function createApp(deps: ApiDeps) {
         status: c.res.status,
         ms: Math.round(performance.now() - started),
         tenantId: c.get('tenantId'),
+        traceId: deps.tracer ? trace.getActiveSpan()?.spanContext().traceId : undefined,
       },
       'request',
     );

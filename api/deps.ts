@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   taskQueue: string;
   temporalUiUrl?: string;
   namespace: string;
+  /** Set when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT): each request gets a server span. */
+  tracer?: Tracer;
 }
 
 export type AppEnv = {

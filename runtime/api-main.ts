@@ -9,9 +9,11 @@ import { createLogger } from './logger.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
 import { connectTemporalClient } from './temporal-client.ts';
+import { apiTracer, startTracing } from './tracing.ts';
 
 const cfg = config();
 const logger = createLogger('api');
+const tracing = startTracing('commission-hub-api');
 if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS)
   throw new Error('the API needs DATABASE_URL and TEMPORAL_ADDRESS');
 const pool = createPool(cfg.DATABASE_URL, 10);
@@ -32,6 +34,7 @@ const app = createApp({
   taskQueue: mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
   namespace: cfg.TEMPORAL_NAMESPACE,
   temporalUiUrl: process.env.TEMPORAL_UI_URL || undefined,
+  tracer: tracing.enabled ? apiTracer() : undefined,
 });
 const server = serve(
   { fetch: app.fetch, port: cfg.PORT, hostname: process.env.HOST ?? '127.0.0.1' },
@@ -42,7 +45,7 @@ const server = serve(
 );
 const stop = () => {
   server.close(async () => {
-    await Promise.allSettled([pool.end(), orm.close(), temporal.connection.close()]);
+    await Promise.allSettled([pool.end(), orm.close(), temporal.connection.close(), tracing.shutdown()]);
     process.exit(0);
   });
 };

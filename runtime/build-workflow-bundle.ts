@@ -2,10 +2,9 @@
 // WORKFLOW_BUNDLE instead of bundling at start. Fails if workflow code reaches Node built-ins.
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { failureConverterPath } from './data-converter.ts';
-import { workflowsPath } from './worker.ts';
+import { workflowBundleOptions } from './worker.ts';
 
 const out = process.argv[2] ?? 'dist/workflow-bundle.js';
-const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath });
+const { code } = await bundleWorkflowCode(workflowBundleOptions);
 writeFileSync(out, code);
 console.log(`workflow bundle written to ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -9,10 +9,12 @@ import { useTemporalMeter } from './metrics.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
 import { temporalLogger } from './temporal-logger.ts';
+import { startTracing } from './tracing.ts';
 import { createWorkers } from './worker.ts';
 
 const cfg = config();
 const logger = createLogger('worker');
+const tracing = startTracing('commission-hub-worker');
 if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS)
   throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS');
 // WORKER_METRICS_PORT: the Temporal SDK's Prometheus metrics (task latencies, slots, polls…) and
@@ -47,6 +49,7 @@ const group = await createWorkers({
   deps: { pool, keyring, logger },
   dataConverter: hubDataConverter(payloadKeys),
   workflowBundlePath: process.env.WORKFLOW_BUNDLE || undefined,
+  tracing,
 });
 process.on('SIGTERM', () => group.shutdown());
 process.on('SIGINT', () => group.shutdown());
@@ -55,4 +58,5 @@ process.send?.({ ready: true, pid: process.pid });
 await group.run();
 await group.connection.close();
 await pool.end();
+await tracing.shutdown();
 logger.info('worker stopped');

@@ -2,14 +2,36 @@
 // activity-only worker per vendor queue. Workflows come from a prebuilt bundle (tests,
 // production images) or are bundled at start from workflows/.
 
+import { createRequire } from 'node:module';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { NativeConnection, Worker, type WorkerInterceptors, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.ts';
 import { createActivities } from '../activities/index.ts';
 import { registry } from '../connectors/registry.ts';
+import { failureConverterPath } from './data-converter.ts';
 import { vendorTaskQueue } from './task-queues.ts';
+import { clientInterceptors } from './temporal-client.ts';
+import { type Tracing, tracingOff, workflowSpanProcessor } from './tracing.ts';
 
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
+
+/**
+ * Every workflow bundle (built once or at start) carries the tracing interceptors: a workflow
+ * continues the trace of whoever started it. With tracing off their spans end in a no-op.
+ */
+const workflowTracingModule = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
+export const workflowBundleOptions = {
+  workflowsPath,
+  failureConverterPath,
+  workflowInterceptorModules: [workflowTracingModule],
+};
 
 export interface WorkerSetup {
   address: string;
@@ -22,6 +44,21 @@ export interface WorkerSetup {
   /** A bundle made once by bundleWorkflowCode (tests and production); else bundled at start. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** From startTracing; without it spans are dropped (the interceptors stay, at little cost). */
+  tracing?: Tracing;
+}
+
+/** Activity spans continue the workflow's trace; activities that start workflows pass it on. */
+function tracingInterceptors(): WorkerInterceptors {
+  return {
+    activity: [
+      (ctx) => ({
+        inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+        outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+      }),
+    ],
+    client: clientInterceptors(),
+  };
 }
 
 export interface WorkerGroup {
@@ -35,6 +72,7 @@ export interface WorkerGroup {
 export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
   const connection = setup.connection ?? (await NativeConnection.connect({ address: setup.address }));
   const activities = createActivities(setup.deps);
+  const tracing = setup.tracing ?? tracingOff();
   const main: WorkerOptions = {
     connection,
     namespace: setup.namespace,
@@ -45,6 +83,14 @@ export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
     ...(setup.workflowBundlePath
       ? { workflowBundle: { codePath: setup.workflowBundlePath } }
       : { workflowsPath }),
+    interceptors: {
+      ...tracingInterceptors(),
+      ...(setup.workflowBundlePath ? {} : { workflowModules: [workflowTracingModule] }),
+    },
+    // The workflow interceptors hand finished spans to this sink; off, they go nowhere.
+    sinks: {
+      exporter: makeWorkflowExporter(workflowSpanProcessor(tracing.spanProcessor), tracing.resource),
+    },
   };
   const workers = [await Worker.create(main)];
   for (const [provider, entry] of Object.entries(registry)) {
@@ -56,6 +102,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
         taskQueue: vendorTaskQueue(setup.taskQueue, provider),
         dataConverter: setup.dataConverter,
         activities,
+        interceptors: tracingInterceptors(),
         // A few long page-walking activities per vendor per process; the account throttle paces requests.
         maxConcurrentActivityTaskExecutions: 4,
       }),

@@ -8,11 +8,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startSandboxServer } from '../connectors/sandbox-server.ts';
 import { createOrm, migrate } from '../db/orm.ts';
-import { failureConverterPath } from '../runtime/data-converter.ts';
 import { startEmbeddedDatabase } from '../runtime/database.ts';
 import { newKeySpec } from '../runtime/secret-box.ts';
 import { freePort, startTemporalDevServer } from '../runtime/temporal-server.ts';
-import { workflowsPath } from '../runtime/worker.ts';
+import { workflowBundleOptions } from '../runtime/worker.ts';
 import { createFreshDatabase } from './support/fresh-database.ts';
 import { TEST_PAYLOAD_KEYS } from './support/test-keys.ts';
 
@@ -42,8 +41,7 @@ export default async function setup(project: TestProject) {
           startEmbeddedDatabase({ port }).then((db) => ({ ...db, kind: 'pglite' as const })),
         ),
     bundleWorkflowCode({
-      workflowsPath,
-      failureConverterPath,
+      ...workflowBundleOptions,
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
     }),
   ]);

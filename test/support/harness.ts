@@ -16,6 +16,8 @@ import { hubDataConverter } from '../../runtime/data-converter.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type Keyring, parseKeyring } from '../../runtime/secret-box.ts';
 import { mainTaskQueue } from '../../runtime/task-queues.ts';
+import { clientInterceptors } from '../../runtime/temporal-client.ts';
+import { apiTracer, type Tracing } from '../../runtime/tracing.ts';
 import { createWorkers } from '../../runtime/worker.ts';
 
 export interface Harness {
@@ -45,7 +47,8 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
-export async function createHarness(): Promise<Harness> {
+/** `tracing`: from startTracing, for a file that checks the spans (one provider per process). */
+export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
     runtimeInstalled = true;
@@ -58,7 +61,7 @@ export async function createHarness(): Promise<Harness> {
   const dataConverter = hubDataConverter(payloadKeys);
   const env = await TestWorkflowEnvironment.createFromExistingServer({
     address: inject('temporalAddress'),
-    client: { dataConverter },
+    client: { dataConverter, interceptors: clientInterceptors() },
   });
   const temporal = env.client;
   const keyring = parseKeyring(inject('credentialsKeys'));
@@ -74,6 +77,7 @@ export async function createHarness(): Promise<Harness> {
     logger,
     taskQueue,
     namespace: 'default',
+    tracer: opts.tracing?.enabled ? apiTracer() : undefined,
   });
   const workers: RunningWorker[] = [];
 
@@ -95,6 +99,7 @@ export async function createHarness(): Promise<Harness> {
         deps: { pool, keyring, logger },
         dataConverter,
         workflowBundlePath: inject('workflowBundlePath'),
+        tracing: opts.tracing,
       });
       const running = group.run();
       const handle: RunningWorker = {
