@@ -246,7 +246,7 @@ describe('the agency console in Chromium', () => {
     // Start a sync and watch its progress: it runs, then reaches 100%. The portal answers slowly
     // (sandbox chaos), so the run lasts long enough to be seen in between.
     const chaosUrl = `${h.sandboxUrl}/hubspot/_admin/accounts/${portals.a.accountId}/chaos`;
-    await sandboxAdmin(chaosUrl, 'PUT', { latencyMs: 150 });
+    await sandboxAdmin(chaosUrl, 'PUT', { latencyMs: 500 });
     // Every state the bar passes through, recorded in the page (a script string: no DOM types here).
     await page.evaluate(`(() => {
       const el = document.querySelector('.progress[data-connection="${a}"]');
