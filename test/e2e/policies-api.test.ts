@@ -195,6 +195,19 @@ describe('single policy writes', () => {
       ]);
       const timeline = await call<{ entries: { kind: string }[] }>('GET', `/v1/policies/${hub.id}/timeline`);
       expect(timeline.entries.map((e) => e.kind)).toContain('conflict_opened');
+
+      // A person keeps HubSpot's premium. The losing side is our own API: nothing to write back
+      // to, and the decision still applies.
+      const worker = await h.startWorker();
+      try {
+        const { rows: open } = await h.pool.query(`select id from conflicts where entity_id = $1`, [hub.id]);
+        await call('POST', `/v1/conflicts/${open[0].id}/resolve`, { resolution: 'current' }, 202);
+        const outcome = await h.temporal.workflow.getHandle(`conflict/${open[0].id}`).result();
+        expect(outcome).toMatchObject({ status: 'resolved', resolvedBy: 'user', writtenBack: 0 });
+        expect((await call('GET', `/v1/policies/${hub.id}`)).term_premium_cents).toBe(99_000);
+      } finally {
+        await worker.stop();
+      }
     } finally {
       await h.pool.query(`delete from merge_rules where tenant_id = $1`, [tenantId]);
     }
