@@ -21,6 +21,7 @@ import { type Pool, withTransaction } from '../db/pool.ts';
 import { sweepUnseen } from '../db/tombstones.ts';
 import { pathsRead, withOverrides } from '../mappings/engine.ts';
 import { requestCommissionRecalculation } from '../runtime/commission-requests.ts';
+import { recordSyncRecords } from '../runtime/metrics.ts';
 import { pauseConnectionSchedules } from '../runtime/schedules.ts';
 import { TenantId } from '../runtime/search-attributes.ts';
 import { conflictWorkflowId } from '../workflows/shared.ts';
@@ -185,6 +186,8 @@ export function createSyncActivities(deps: ActivityDeps) {
           }),
         { asyncCommit: true },
       );
+      const { read, created, updated, unchanged, deleted, quarantined } = pageCounts;
+      recordSyncRecords(conn.provider, { read, created, updated, unchanged, deleted, quarantined });
       if (pageCounts.quarantined) openQuarantine = true;
       if (pageCounts.openedConflicts.length)
         await startConflictWorkflows(pool, pageCounts.openedConflicts, input.workflowTaskQueue);

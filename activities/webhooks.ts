@@ -15,6 +15,7 @@ import {
   recordAttempts,
   signingSecrets,
 } from '../db/webhook-store.ts';
+import { recordWebhookOutcome } from '../runtime/metrics.ts';
 import { allowListFromEnv } from '../runtime/outbound/address-policy.ts';
 import { DEFAULT_TIMEOUT_MS, deliverOnce } from '../runtime/outbound/deliver.ts';
 import { payloadBody } from '../runtime/outbound/event-payloads.ts';
@@ -177,11 +178,15 @@ export function createWebhookActivities(deps: ActivityDeps, options: WebhookActi
       if (outcome.kind === 'delivered') {
         status = 'succeeded';
         counts.delivered++;
+        recordWebhookOutcome('delivered');
       } else if (outcome.kind === 'gone' || outcome.kind === 'rejected' || exhausted(attempt)) {
         status = 'failed';
         counts.failed++;
+        // Refused by the endpoint (410, other 4xx) or out of attempts (dead-lettered).
+        recordWebhookOutcome(outcome.kind === 'gone' || outcome.kind === 'rejected' ? 'failed' : 'dead');
       } else {
         counts.retried++;
+        recordWebhookOutcome(outcome.kind === 'blocked' ? 'blocked' : 'retrying');
         const delay = retryDelayMs(attempt, {
           scale: settings.retryScale,
           retryAfterMs: outcome.retryAfterMs,

@@ -9,8 +9,17 @@ import { forkEntry, stopChild, waitForReady } from '../../runtime/child-process.
 import { createLogger } from '../../runtime/logger.ts';
 import { recordWebhookOutcome } from '../../runtime/metrics.ts';
 import { parseKeyring } from '../../runtime/secret-box.ts';
+import { mainTaskQueue } from '../../runtime/task-queues.ts';
 import { freePort } from '../../runtime/temporal-server.ts';
-import { createHarness, type Harness, waitFor } from '../support/harness.ts';
+import {
+  createHarness,
+  type Harness,
+  hubspotConnection,
+  sandboxAccount,
+  startSync,
+  syncResult,
+  waitFor,
+} from '../support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -174,6 +183,32 @@ describe('worker metrics', () => {
       }, 'worker metrics');
       expect(text).toMatch(/^temporal_\w+/m);
       expect(text).toMatch(/temporal_num_pollers|temporal_worker_task_slots_available|temporal_request/);
+
+      // Our own counters go through the same exporter: a sync on this worker counts its records.
+      const { tenantId } = await h.newTenant('Worker metrics');
+      const account = await sandboxAccount(h.sandboxUrl, 'hubspot', {
+        seed: 'metrics',
+        clients: 5,
+        clean: true,
+      });
+      const connectionId = await hubspotConnection(h, tenantId, account);
+      const taskQueue = mainTaskQueue(`${h.taskQueuePrefix}metrics-`);
+      await startSync(h, { connectionId, tenantId, taskQueue }, 'full');
+      const result = await syncResult(h, connectionId);
+      expect(result.status).toBe('completed');
+      const created = await waitFor(async () => {
+        const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const line = body
+          .split('\n')
+          .find(
+            (l) =>
+              /^chub_sync_records_total\{/.test(l) &&
+              l.includes('provider="hubspot"') &&
+              l.includes('outcome="created"'),
+          );
+        return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : null;
+      }, 'the sync records counter');
+      expect(created).toBe(result.counts.created);
     } finally {
       await stopChild(worker);
     }

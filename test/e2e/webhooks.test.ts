@@ -316,6 +316,17 @@ describe('delivery', () => {
     receiver.respond('/flaky', (_r, n) =>
       n <= 4 ? { status: 503, body: `attempt ${n} failed ${'x'.repeat(3000)}` } : { status: 204 },
     );
+    const outcomes = async () => {
+      const text = await (await h.request('GET', '/metrics')).text();
+      const count = (outcome: string) => {
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith(`chub_webhook_deliveries_total{outcome="${outcome}"}`));
+        return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+      };
+      return { retrying: count('retrying'), delivered: count('delivered') };
+    };
+    const before = await outcomes();
     const endpoint = await createHook({ url: receiver.url('/flaky'), event_types: ['connection.paused'] });
     await emit('connection.paused');
     await waitFor(async () => receiver.on('/flaky').length >= 5, 'five attempts', 60_000);
@@ -361,6 +372,10 @@ describe('delivery', () => {
     expect(detail.attempt_log[0]).toMatchObject({ outcome: 'retry', response_truncated: true });
     expect(detail.attempt_log[0]!.response_body).toHaveLength(1024);
     expect(detail.attempt_log[0]!.response_body.startsWith('attempt 1 failed')).toBe(true);
+    // Every attempt's outcome is counted for Prometheus.
+    const after = await outcomes();
+    expect(after.retrying).toBeGreaterThanOrEqual(before.retrying + 4);
+    expect(after.delivered).toBeGreaterThanOrEqual(before.delivered + 1);
   });
 
   test('Retry-After is honoured', async () => {

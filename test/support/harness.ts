@@ -236,7 +236,7 @@ export async function waitFor<T>(
 /** Starts (or signals) a connection's sync with workflow options the API does not expose. */
 export async function startSync(
   h: Harness,
-  target: { connectionId: string; tenantId: string; provider?: string },
+  target: { connectionId: string; tenantId: string; provider?: string; taskQueue?: string },
   mode: 'full' | 'incremental',
   options: Record<string, number> = {},
 ): Promise<string> {
@@ -245,7 +245,7 @@ export async function startSync(
   const workflowId = syncWorkflowId(target.connectionId);
   await h.temporal.workflow.signalWithStart('syncConnection', {
     workflowId,
-    taskQueue: h.taskQueue,
+    taskQueue: target.taskQueue ?? h.taskQueue,
     args: [{ connectionId: target.connectionId, options }],
     signal: requestSyncSignal,
     signalArgs: [{ mode }],
