@@ -4,13 +4,14 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { trace } from '@opentelemetry/api';
 import { HTTPException } from 'hono/http-exception';
 import { httpMetrics } from '../runtime/metrics.ts';
+import { ApiKeyCache } from './api-key-cache.ts';
 import { AuditWriter, auditCalls } from './audit.ts';
 import { consoleRoutes } from './console/routes.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
 import { idempotency } from './idempotency.ts';
 import { apiKeyAuth, requestId } from './middleware.ts';
 import { ProblemError, problemResponse } from './problem.ts';
-import { rateLimit } from './rate-limit.ts';
+import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
@@ -58,8 +59,10 @@ export function createApp(deps: ApiDeps) {
   if (deps.tracer) app.use('*', traceRequests(deps.tracer));
   app.use('*', httpMetrics);
   app.use('*', requestId);
+  const apiKeys = new ApiKeyCache(deps.pool);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
+    c.set('apiKeys', apiKeys);
     const started = performance.now();
     await next();
     deps.logger.debug(
@@ -79,7 +82,7 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/connect/callback', connectCallbackAuth);
   app.use('/v1/*', sessionAuth);
   app.use('/v1/*', apiKeyAuth);
-  app.use('/v1/*', rateLimit);
+  app.use('/v1/*', rateLimit(new RateLimiter(deps.pool)));
   app.use('/v1/*', auditCalls(audit));
   app.use('/v1/*', idempotency);
   app.use('/v1/*', tenantTransaction);

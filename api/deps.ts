@@ -4,6 +4,7 @@ import type { Orm } from '../db/orm.ts';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Keyring } from '../runtime/secret-box.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 
 export interface ApiDeps {
   pool: Pool;
@@ -23,6 +24,7 @@ export interface ApiDeps {
 export type AppEnv = {
   Variables: {
     deps: ApiDeps;
+    apiKeys: ApiKeyCache;
     requestId: string;
     tenantId: string;
     scopes: string[];

@@ -1,7 +1,6 @@
 // Cross-cutting concerns, applied once: request ids, API-key authentication, scope checks.
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { findApiKey } from '../db/tenant-store.ts';
 import type { AppEnv } from './deps.ts';
 import { ProblemError } from './problem.ts';
 
@@ -18,16 +17,8 @@ export const apiKeyAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header('authorization');
   const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : c.req.header('x-api-key');
   if (!key) throw new ProblemError('unauthorized', 'Send an API key as "Authorization: Bearer chk_live_…".');
-  const { pool } = c.get('deps');
-  const owner = await findApiKey(pool, key);
+  const owner = await c.get('apiKeys').resolve(key);
   if (!owner) throw new ProblemError('unauthorized', 'The API key is unknown or revoked.');
-  // "Last used" to the minute: one write a minute per key, not one per request.
-  void pool
-    .query(
-      `update api_keys set last_used_at = now() where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
-      [owner.apiKeyId],
-    )
-    .catch(() => {});
   c.set('tenantId', owner.tenantId);
   c.set('scopes', owner.scopes);
   c.set('apiKeyId', owner.apiKeyId);

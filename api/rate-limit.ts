@@ -26,61 +26,114 @@ async function planOf(c: Parameters<MiddlewareHandler<AppEnv>>[0], tenantId: str
 }
 
 /**
- * Counts one request, in one statement whose commit does not wait for the WAL flush: every
- * request of a tenant updates the same row, and waiting ~3 ms for each flush under that row's
- * lock would cap a tenant at a few hundred requests a second. The local setting holds until the
- * statement's own implicit transaction commits. A crash may forget the last few counts, which is
- * harmless for a rate limit.
+ * Reserves `n` hits, in one statement whose commit does not wait for the WAL flush: every
+ * reservation of a tenant updates the same row, and waiting ~3 ms for each flush under that
+ * row's lock would cap a tenant at a few hundred requests a second. The local setting holds
+ * until the statement's own implicit transaction commits. A crash may forget the last few
+ * counts, which is harmless for a rate limit.
  */
-async function countHit(pool: Pool, bucket: string, windowStart: Date, previousStart: Date) {
+async function reserveHits(pool: Pool, bucket: string, windowStart: Date, previousStart: Date, n: number) {
   const { rows } = await pool.query<{ current: number; previous: number }>(
     `with async_commit as (select set_config('synchronous_commit', 'off', true)),
      cur as (
-       insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
-       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1
+       insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, $4)
+       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + $4
        returning hits)
      select (select hits from cur) as current,
             coalesce((select hits from rate_limit_windows where bucket = $1 and window_start = $3), 0) as previous,
             (select 1 from async_commit) as async`,
-    [bucket, windowStart, previousStart],
+    [bucket, windowStart, previousStart, n],
   );
-  return rows;
+  return rows[0]!;
 }
 
-export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const tenantId = c.get('tenantId');
-  const limit = planLimits[await planOf(c, tenantId)] ?? planLimits.free!;
-  const now = Date.now();
-  const windowStart = now - (now % WINDOW_MS);
-  const rows = await countHit(
-    c.get('deps').pool,
-    `tenant:${tenantId}`,
-    new Date(windowStart),
-    new Date(windowStart - WINDOW_MS),
-  );
-  const elapsed = (now - windowStart) / WINDOW_MS;
-  const used = Math.ceil(rows[0]!.previous * (1 - elapsed) + rows[0]!.current);
-  const resetSeconds = Math.ceil((WINDOW_MS - (now - windowStart)) / 1000);
-  c.header('RateLimit-Policy', `${limit};w=3600`);
-  c.header('RateLimit-Limit', String(limit));
-  c.header('RateLimit-Remaining', String(Math.max(0, limit - used)));
-  c.header('RateLimit-Reset', String(resetSeconds));
-  if (used > limit) {
-    // When enough of the previous hour's weight will have slid out, or the window resets.
-    const previous = rows[0]!.previous;
-    const excess = used - limit;
-    const wait = previous > 0 ? Math.min(resetSeconds, Math.ceil((excess / previous) * 3600)) : resetSeconds;
-    c.header('Retry-After', String(Math.max(1, wait)));
-    throw new ProblemError('rate-limited', `The ${limit} requests per hour of this plan are used up.`, {
-      limit,
-      retry_after_seconds: Math.max(1, wait),
-    });
+/**
+ * Hits reserved in PostgreSQL ahead of use: a process takes a lease of 0.5% of the plan's limit
+ * at a time and spends it locally, so a busy tenant costs one statement per lease instead of one
+ * per request. What other processes admit shows at the next lease; reservations are counted as
+ * used, so the window never admits more than the limit plus the other processes' unspent leases,
+ * and an idle process holds back at most one lease. The free plan's lease is one request: exact.
+ */
+interface Lease {
+  windowStart: number;
+  /** The previous window's count. */
+  previous: number;
+  /** The current window's count right after this lease was reserved (includes it). */
+  reservedTotal: number;
+  size: number;
+  spent: number;
+}
+
+export const leaseSize = (limit: number) => Math.max(1, Math.floor(limit / 200));
+
+export class RateLimiter {
+  private readonly leases = new Map<string, Lease>();
+  private readonly pending = new Map<string, Promise<Lease>>();
+  private readonly pool: Pool;
+  constructor(pool: Pool) {
+    this.pool = pool;
   }
-  if (Math.random() < 0.001) {
-    void c
-      .get('deps')
-      .pool.query(`delete from rate_limit_windows where window_start < now() - interval '3 hours'`)
-      .catch(() => {});
+
+  /** Counts one request; returns the window's previous count and current count including it. */
+  async hit(
+    bucket: string,
+    limit: number,
+    windowStart: number,
+  ): Promise<{ previous: number; current: number }> {
+    let lease = this.leases.get(bucket);
+    while (!lease || lease.windowStart !== windowStart || lease.spent >= lease.size) {
+      let next = this.pending.get(bucket);
+      if (!next) {
+        const size = leaseSize(limit);
+        next = reserveHits(this.pool, bucket, new Date(windowStart), new Date(windowStart - WINDOW_MS), size)
+          .then((r) => {
+            const fresh = { windowStart, previous: r.previous, reservedTotal: r.current, size, spent: 0 };
+            this.leases.set(bucket, fresh);
+            return fresh;
+          })
+          .finally(() => this.pending.delete(bucket));
+        this.pending.set(bucket, next);
+      }
+      await next;
+      lease = this.leases.get(bucket);
+    }
+    lease.spent++;
+    return { previous: lease.previous, current: lease.reservedTotal - (lease.size - lease.spent) };
   }
-  await next();
-};
+}
+
+export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const tenantId = c.get('tenantId');
+    const limit = planLimits[await planOf(c, tenantId)] ?? planLimits.free!;
+    const now = Date.now();
+    const windowStart = now - (now % WINDOW_MS);
+    const counts = await limiter.hit(`tenant:${tenantId}`, limit, windowStart);
+    const elapsed = (now - windowStart) / WINDOW_MS;
+    const used = Math.ceil(counts.previous * (1 - elapsed) + counts.current);
+    const resetSeconds = Math.ceil((WINDOW_MS - (now - windowStart)) / 1000);
+    c.header('RateLimit-Policy', `${limit};w=3600`);
+    c.header('RateLimit-Limit', String(limit));
+    c.header('RateLimit-Remaining', String(Math.max(0, limit - used)));
+    c.header('RateLimit-Reset', String(resetSeconds));
+    if (used > limit) {
+      // When enough of the previous hour's weight will have slid out, or the window resets.
+      const previous = counts.previous;
+      const excess = used - limit;
+      const wait =
+        previous > 0 ? Math.min(resetSeconds, Math.ceil((excess / previous) * 3600)) : resetSeconds;
+      c.header('Retry-After', String(Math.max(1, wait)));
+      throw new ProblemError('rate-limited', `The ${limit} requests per hour of this plan are used up.`, {
+        limit,
+        retry_after_seconds: Math.max(1, wait),
+      });
+    }
+    if (Math.random() < 0.001) {
+      void c
+        .get('deps')
+        .pool.query(`delete from rate_limit_windows where window_start < now() - interval '3 hours'`)
+        .catch(() => {});
+    }
+    await next();
+  };
+}

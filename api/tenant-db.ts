@@ -6,14 +6,21 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './deps.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const tenantTransaction: MiddlewareHandler<AppEnv> = async (c, next) => {
   const client = await c.get('deps').pool.connect();
   let failed = false;
   const afterCommit: Array<() => Promise<unknown>> = [];
   c.set('afterCommit', (fn) => afterCommit.push(fn));
   try {
-    await client.query("begin; set local role chub_app; set local statement_timeout = '30s'");
-    await client.query(`select set_config('app.tenant_id', $1, true)`, [c.get('tenantId')]);
+    // One round trip (a simple-protocol batch takes no parameters: the id is checked to be a
+    // UUID before it is written into the statement).
+    const tenantId = c.get('tenantId');
+    if (!UUID.test(tenantId)) throw new Error('the request has no valid tenant id');
+    await client.query(
+      `begin; set local role chub_app; set local statement_timeout = '30s'; select set_config('app.tenant_id', '${tenantId}', true)`,
+    );
     c.set('db', client);
     await next();
     failed = c.error !== undefined || c.res.status >= 500;

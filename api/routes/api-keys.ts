@@ -107,5 +107,6 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
         [c.req.valid('param').id, c.get('tenantId')],
       );
     if (!rowCount) throw new ProblemError('not-found', 'No such API key.');
+    c.get('apiKeys').forget(c.req.valid('param').id);
     return c.body(null, 204);
   });

@@ -2,7 +2,11 @@
 // key and 403 to a key without its scope; another tenant's ids are 404, never 403. Plus API keys,
 // operator-made tenants, Idempotency-Key replay, and the per-plan rate limit with its headers.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createApp } from '../../api/app.ts';
+import { leaseSize } from '../../api/rate-limit.ts';
 import { issueApiKey } from '../../db/tenant-store.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { newKeySpec, parseKeyring } from '../../runtime/secret-box.ts';
 import { createHarness, type Harness, hubspotConnection, sandboxAccount } from '../support/harness.ts';
 
 let h: Harness;
@@ -215,5 +219,44 @@ describe('rate limits', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await limited.json()).toMatchObject({ type: '/problems/rate-limited', status: 429 });
+  });
+
+  test('two API processes share one window: together they admit the plan’s 1,000 an hour, within a lease', async () => {
+    const { rows } = await h.pool.query(
+      `insert into tenants (name, plan) values ('Starter Agency', 'starter') returning id`,
+    );
+    const { key } = await issueApiKey(h.pool, { tenantId: rows[0].id, name: 'starter' });
+    // A second process: its own app, with its own in-memory leases, on the same database.
+    const other = createApp({
+      pool: h.pool,
+      orm: h.orm,
+      temporal: h.temporal,
+      keyring: h.keyring,
+      payloadKeys: parseKeyring(newKeySpec('other-api')),
+      logger: createLogger('other-api', 'warn'),
+      taskQueue: h.taskQueue,
+      namespace: 'default',
+    });
+    const apps = [h.app, other];
+    const admitted = [0, 0];
+    let rejected = 0;
+    for (let i = 0; rejected < 4 && i < 1100; i++) {
+      const res = await apps[i % 2]!.request('/v1/policies?limit=1', {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      if (res.status === 200) admitted[i % 2]!++;
+      else {
+        expect(res.status).toBe(429);
+        rejected++;
+      }
+    }
+    const total = admitted[0]! + admitted[1]!;
+    // Each process admitted its share, and the two together stopped at the limit, less at most
+    // the other process's unspent lease (5 requests).
+    expect(admitted[0]).toBeGreaterThan(400);
+    expect(admitted[1]).toBeGreaterThan(400);
+    expect(total).toBeLessThanOrEqual(1000);
+    expect(total).toBeGreaterThanOrEqual(1000 - leaseSize(1000));
+    expect(rejected).toBe(4);
   });
 });
