@@ -179,6 +179,14 @@ export async function revokeAtVendor(
     (a): a is Extract<AuthSpec, { kind: 'oauth2_authorization_code' }> =>
       a.kind === 'oauth2_authorization_code',
   );
+  if (spec?.deleteRefreshTokenPath && typeof credentials.refreshToken === 'string') {
+    const url = `${authBaseUrl.replace(/\/$/, '')}${spec.deleteRefreshTokenPath}/${encodeURIComponent(credentials.refreshToken)}`;
+    const res = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(10_000) });
+    // 404: the grant is already gone (the app was uninstalled in HubSpot).
+    if (!res.ok && res.status !== 404)
+      throw new Error(`deleting the refresh token failed: HTTP ${res.status}`);
+    return res.ok;
+  }
   const token = credentials.refreshToken ?? credentials.accessToken;
   if (!spec?.revokePath || typeof token !== 'string' || !token) return false;
   const { clientId, clientSecret } = appClient(provider, credentials);

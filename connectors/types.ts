@@ -21,7 +21,10 @@ export type AuthSpec =
       kind: 'oauth2_authorization_code';
       authorizePath: string;
       tokenPath: string;
+      /** RFC 7009 token revocation (QuickBooks, Salesforce). */
       revokePath?: string;
+      /** No RFC 7009 endpoint: `DELETE <path>/<refresh token>` ends the grant (HubSpot). */
+      deleteRefreshTokenPath?: string;
       scopes: string[];
       pkce: boolean;
       /** Values the vendor hands back beside the code or token that we must keep (realmId, instance_url). */

@@ -9,6 +9,7 @@ export const hubspotDefinition: ConnectorDefinition = {
       kind: 'oauth2_authorization_code',
       authorizePath: '/oauth/authorize',
       tokenPath: '/oauth/v1/token',
+      deleteRefreshTokenPath: '/oauth/v1/refresh-tokens',
       scopes: [
         'crm.objects.contacts.read',
         'crm.objects.companies.read',

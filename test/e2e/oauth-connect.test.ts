@@ -123,6 +123,23 @@ describe('OAuth authorization code round trip', () => {
     expect((outreach.action as { workflowType: string }).workflowType).toBe('renewalOutreach');
     await h.temporal.schedule.getHandle(accountingScheduleId(tenantId)).describe();
     await firstSyncCompletes(id);
+
+    // Disconnecting deletes the refresh token at HubSpot (its own endpoint; HubSpot has no RFC
+    // 7009 revocation): the grant is gone, and the tokens we held stop working there too.
+    const gone = await h.request('DELETE', `/v1/connections/${id}`, { apiKey });
+    expect(await gone.json()).toEqual({ id, status: 'disconnected', revoked_at_vendor: true });
+    const refresh = await fetch(`${h.sandboxUrl}/hubspot/oauth/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: String(conn.credentials.refreshToken),
+        client_id: hsApp.oauthApp.clientId,
+        client_secret: hsApp.oauthApp.clientSecret,
+      }),
+    });
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toMatchObject({ status: 'BAD_REFRESH_TOKEN' });
   });
 
   test('Salesforce: instance_url and the identity URL kept; API calls go to the instance', async () => {
