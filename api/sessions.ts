@@ -12,6 +12,7 @@ import { type Pool, type Queryable, withTransaction } from '../db/pool.ts';
 import type { Keyring } from '../runtime/secret-box.ts';
 import type { AppEnv } from './deps.ts';
 import { ProblemError } from './problem.ts';
+import { recordFailedSignIn, signInBlockedFor } from './sign-in-throttle.ts';
 
 export const ACCESS_COOKIE = 'chub_access';
 export const REFRESH_COOKIE = 'chub_refresh';
@@ -142,12 +143,19 @@ async function issue(db: Queryable, keyring: Keyring, user: SessionUser, familyI
 }
 
 /** Signs in: the session's first tokens, or null when the email or password is wrong. */
+export type SignInOutcome =
+  | { ok: true; tokens: SessionTokens }
+  | { ok: false; reason: 'wrong' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
 export async function signIn(
   pool: Pool,
   keyring: Keyring,
   email: string,
   password: string,
-): Promise<SessionTokens | null> {
+): Promise<SignInOutcome> {
+  const blocked = await signInBlockedFor(pool, email);
+  if (blocked) return { ok: false, reason: 'throttled', retryAfterSeconds: blocked };
   const { rows } = await pool.query<SessionUser & { password_hash: string }>(
     'select id, tenant_id, scopes, password_hash from console_users where lower(email) = lower($1)',
     [email.trim()],
@@ -155,9 +163,12 @@ export async function signIn(
   const user = rows[0];
   dummyHash ??= hashPassword(randomUUID());
   const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash));
-  if (!user || !ok) return null;
+  if (!user || !ok) {
+    await recordFailedSignIn(pool, email);
+    return { ok: false, reason: 'wrong' };
+  }
   await pool.query('update console_users set last_sign_in_at = now() where id = $1', [user.id]);
-  return (await issue(pool, keyring, user, randomUUID())).tokens;
+  return { ok: true, tokens: (await issue(pool, keyring, user, randomUUID())).tokens };
 }
 
 export type RefreshOutcome =

@@ -93,9 +93,14 @@ export const consoleRoutes = new Hono<AppEnv>()
     const email = typeof form.email === 'string' ? form.email : '';
     const password = typeof form.password === 'string' ? form.password : '';
     const { pool, keyring } = c.get('deps');
-    const tokens = email && password ? await signIn(pool, keyring, email, password) : null;
-    if (!tokens) return c.html(signInPage('The email or password is wrong.', email), 401);
-    setSessionCookies(c, tokens);
+    const outcome = email && password ? await signIn(pool, keyring, email, password) : null;
+    if (outcome && !outcome.ok && outcome.reason === 'throttled') {
+      c.header('Retry-After', String(outcome.retryAfterSeconds));
+      const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
+      return c.html(signInPage(`Too many failed sign-ins. Try again in ${minutes} min.`, email), 429);
+    }
+    if (!outcome?.ok) return c.html(signInPage('The email or password is wrong.', email), 401);
+    setSessionCookies(c, outcome.tokens);
     return c.redirect('/console/connections', 303);
   })
   .post('/console/refresh', async (c) => {

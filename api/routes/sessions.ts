@@ -92,8 +92,15 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(signInRoute, async (c) => {
     const { email, password } = c.req.valid('json');
     const { pool, keyring } = c.get('deps');
-    const tokens = await signIn(pool, keyring, email, password);
-    if (!tokens) throw new ProblemError('unauthorized', 'The email or password is wrong.');
+    const outcome = await signIn(pool, keyring, email, password);
+    if (!outcome.ok && outcome.reason === 'throttled') {
+      c.header('Retry-After', String(outcome.retryAfterSeconds));
+      throw new ProblemError('rate-limited', 'Too many failed sign-ins for this account; try again later.', {
+        retry_after_seconds: outcome.retryAfterSeconds,
+      });
+    }
+    if (!outcome.ok) throw new ProblemError('unauthorized', 'The email or password is wrong.');
+    const tokens = outcome.tokens;
     c.header('cache-control', 'no-store');
     return c.json(tokens, 201);
   })

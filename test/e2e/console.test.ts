@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { MAX_FAILED_SIGN_INS } from '../../api/sign-in-throttle.ts';
 import { projectRoot } from '../../runtime/config.ts';
 import { deleteConnectionSchedules } from '../../runtime/schedules.ts';
 import { createHarness, type Harness, sandboxAdmin, syncResult, waitFor } from '../support/harness.ts';
@@ -72,6 +73,29 @@ describe('console sessions', () => {
     expect(rows[0].password_hash).not.toContain(password);
     expect((await signIn(email, 'wrong password')).status).toBe(401);
     expect((await signIn('nobody@example.test', password)).status).toBe(401);
+  });
+
+  test('ten failed sign-ins lock the account for a while, even to the right password; others are untouched', async () => {
+    const victim = 'target@throttle.example';
+    await newAgency('Throttled Agency', victim, password);
+    for (let i = 0; i < MAX_FAILED_SIGN_INS; i++)
+      expect((await signIn(victim, `guess ${i}`)).status).toBe(401);
+    const locked = await signIn(victim.toUpperCase(), password);
+    expect(locked.status).toBe(429);
+    const wait = Number(locked.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(15 * 60);
+    expect(await locked.json()).toMatchObject({ type: '/problems/rate-limited', retry_after_seconds: wait });
+    // The console's own form says so too.
+    const form = await h.app.request('/console/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+      body: new URLSearchParams({ email: victim, password }),
+    });
+    expect(form.status).toBe(429);
+    expect(await form.text()).toContain('Too many failed sign-ins');
+    // Another account signs in as usual.
+    expect((await signIn(email, password)).status).toBe(201);
   });
 
   test('refresh rotates; a replayed refresh token revokes the whole session', async () => {
