@@ -2,6 +2,7 @@
 // going attaches to it; a later request (after people taught aliases) starts a fresh run.
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Queryable } from '../db/pool.ts';
 import { reconcileWorkflowId } from '../workflows/shared.ts';
 import { TenantId } from './search-attributes.ts';
 
@@ -21,4 +22,17 @@ export async function requestReconciliation(
     typedSearchAttributes: [{ key: TenantId, value: tenantId }],
   });
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+}
+
+/**
+ * Marks statements as reconciling, in the caller's transaction; start their workflows with
+ * requestReconciliation once it commits (the workflow must see the stored lines).
+ */
+export async function markReconciling(db: Queryable, statementIds: string[]): Promise<void> {
+  if (!statementIds.length) return;
+  await db.query(
+    `update statements s set status = 'reconciling', workflow_id = u.workflow_id
+       from unnest($1::uuid[], $2::text[]) as u(id, workflow_id) where s.id = u.id`,
+    [statementIds, statementIds.map(reconcileWorkflowId)],
+  );
 }

@@ -20,7 +20,7 @@ import {
 import { defaultTolerances } from '../../domain/reconciliation/types.ts';
 import { importStatement } from '../../domain/statements/import.ts';
 import { type ColumnMapping, parseColumnMapping } from '../../domain/statements/types.ts';
-import { requestReconciliation } from '../../runtime/reconciliation-requests.ts';
+import { markReconciling, requestReconciliation } from '../../runtime/reconciliation-requests.ts';
 import { reconcileWorkflowId } from '../../workflows/shared.ts';
 import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
@@ -435,11 +435,7 @@ async function currentSettings(db: PoolClient, tenantId: string): Promise<z.infe
 async function reconcileAfterCommit(vars: AppEnv['Variables'], statementIds: string[], asOf?: string) {
   if (!statementIds.length) return;
   const { deps, tenantId } = vars;
-  await vars.db.query(
-    `update statements s set status = 'reconciling', workflow_id = u.workflow_id
-       from unnest($1::uuid[], $2::text[]) as u(id, workflow_id) where s.id = u.id`,
-    [statementIds, statementIds.map(reconcileWorkflowId)],
-  );
+  await markReconciling(vars.db, statementIds);
   vars.afterCommit(async () => {
     for (const id of statementIds)
       await requestReconciliation(deps.temporal, deps.taskQueue, tenantId, id, asOf);

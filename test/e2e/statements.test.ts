@@ -416,7 +416,7 @@ describe('statement import and reconciliation', () => {
     expect(res.status).toBe(404);
   }, 60_000);
 
-  test('QuickBooks deposits become statements and are checked against what each carrier owed for the month', async () => {
+  test('a QuickBooks sync turns deposits into statements, checked against what each carrier owed for the month', async () => {
     const account = await sandboxAccount(h.sandboxUrl, 'quickbooks', {
       seed,
       clients: 150,
@@ -432,15 +432,16 @@ describe('statement import and reconciliation', () => {
     );
     expect(deposits[0].n).toBeGreaterThan(10);
 
-    const created = await json<{ statement_ids: string[] }>(
-      h.request('POST', '/v1/statements/quickbooks-deposits', {
-        apiKey,
-        body: { connection_id: connectionId },
-      }),
-      201,
+    // The sync itself turned every deposit into a statement and started its reconciliation.
+    const { rows: created } = await h.pool.query<{ id: string }>(
+      `select id from statements where tenant_id = $1 and source = 'quickbooks'`,
+      [tenantId],
     );
-    expect(created.statement_ids).toHaveLength(deposits[0].n);
-    for (const id of created.statement_ids) await reconciled(id);
+    expect(created).toHaveLength(deposits[0].n);
+    for (const { id } of created) await reconciled(id);
+    // Asking again (the on-demand route) finds nothing new, and neither does the next sync.
+    await startSync(h, { connectionId, tenantId, provider: 'quickbooks' }, 'incremental');
+    expect((await syncResult(h, connectionId)).status).toBe('completed');
     const again = await json<{ statement_ids: string[] }>(
       h.request('POST', '/v1/statements/quickbooks-deposits', {
         apiKey,
@@ -449,6 +450,11 @@ describe('statement import and reconciliation', () => {
       201,
     );
     expect(again.statement_ids).toEqual([]);
+    const { rows: after } = await h.pool.query(
+      `select count(*)::int as n from statements where tenant_id = $1 and source = 'quickbooks'`,
+      [tenantId],
+    );
+    expect(after[0].n).toBe(deposits[0].n);
 
     const { rows: lines } = await h.pool.query(
       `select l.status, l.policy_number as reference, l.commission_cents::int as amount, l.difference_cents::int as difference,
