@@ -39,6 +39,7 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('kind'),
       col('displayName'),
       col('nameNormalized'),
+      col('lookupCode'),
       col('email'),
       col('phone'),
       col('address', 'jsonb'),
@@ -50,6 +51,9 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         kind: d.kind,
         displayName: d.displayName,
         nameNormalized: normalizeName(String(d.displayName)),
+        // The AMS's client code (Epic's lookup code, EZLynx's customer number): the strongest
+        // key for finding the same client in another system.
+        lookupCode: d.lookupCode ? String(d.lookupCode).trim() || null : null,
         email: d.email ? normalizeEmail(String(d.email)) : null,
         phone: d.phone ?? null,
         address: d.address && Object.keys(d.address as object).length ? d.address : null,

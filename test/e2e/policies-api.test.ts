@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureSourceConnection, writeSourceRecords } from '../../db/source-writer.ts';
 import { issueApiKey } from '../../db/tenant-store.ts';
-import { policyDraft } from '../../domain/canonical.ts';
+import { clientDraft, policyDraft } from '../../domain/canonical.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 
 let h: Harness;
@@ -211,6 +211,56 @@ describe('single policy writes', () => {
     } finally {
       await h.pool.query(`delete from merge_rules where tenant_id = $1`, [tenantId]);
     }
+  });
+});
+
+describe('clients across systems', () => {
+  test('the AMS lookup code is kept and finds the same client in another system, whatever its name there', async () => {
+    const write = async (
+      key: string,
+      provider: string,
+      externalId: string,
+      fields: Record<string, unknown>,
+    ) => {
+      const connectionId = await ensureSourceConnection(h.pool, tenantId, key, {
+        provider,
+        displayName: key,
+      });
+      const written = await writeSourceRecords(
+        h.pool,
+        { tenantId, connectionId, provider, stream: 'clients' },
+        [
+          {
+            externalId,
+            payload: fields,
+            entity: 'client',
+            draft: clientDraft.parse(fields),
+            resolved: {},
+            updatedAt: new Date().toISOString(),
+          },
+        ],
+        undefined,
+      );
+      return written.items[0]!.canonicalId;
+    };
+    const epic = await write('test-epic', 'applied-epic', 'cl-1', {
+      kind: 'business',
+      displayName: 'Gomes Landscaping LLC',
+      lookupCode: 'GOMELAN-01',
+    });
+    // The CRM spells the name differently and has another email, but carries the agency's code.
+    const crm = await write('test-crm', 'hubspot', 'co-77', {
+      kind: 'business',
+      displayName: 'Gomes Lawn & Garden',
+      email: 'office@gomes.example',
+      lookupCode: 'GOMELAN-01',
+    });
+    expect(crm).toBe(epic);
+    const listed = await call<{ data: { id: string; lookup_code: string | null }[] }>(
+      'GET',
+      '/v1/clients?limit=200',
+    );
+    expect(listed.data.find((c) => c.id === epic)?.lookup_code).toBe('GOMELAN-01');
   });
 });
 
