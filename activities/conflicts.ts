@@ -1,8 +1,8 @@
 // Deciding a conflict: apply the chosen value to the canonical entity with its provenance,
 // record the decision (so the same disagreement is not raised again), and work out which system
 // lost, so the workflow can write the winning value back to it where its connector can.
-import { registered, registry } from '../connectors/registry.ts';
-import { ConnectorError, type ProviderId } from '../connectors/types.ts';
+import { registered } from '../connectors/registry.ts';
+import { ConnectorError } from '../connectors/types.ts';
 import { canonicalTables, toParam } from '../db/canonical-tables.ts';
 import { loadConnection } from '../db/connection-store.ts';
 import { loadMergeRules } from '../db/merge-rules.ts';
@@ -160,8 +160,8 @@ export function createConflictActivities(deps: ActivityDeps) {
     if (!source) return null;
     const conn = await loadConnection(pool, keyring, loser.connectionId);
     // Values pushed through our API or the inbound endpoints have no vendor to write back to.
-    const entry = registry[conn.provider as ProviderId];
-    if (!entry) return null;
+    if (['api', 'inbound'].includes(conn.provider as string)) return null;
+    const entry = registered(conn.provider);
     const mapping = withOverrides(entry.mappings, conn.settings.mappingOverrides as never)[source.stream];
     const reversed = mapping ? reverseField(mapping, field, value) : null;
     if (!reversed) return null;

@@ -12,7 +12,7 @@ import { type Pool, type Queryable, withTransaction } from '../db/pool.ts';
 import type { Keyring } from '../runtime/secret-box.ts';
 import type { AppEnv } from './deps.ts';
 import { ProblemError } from './problem.ts';
-import { recordFailedSignIn, signInBlockedFor } from './sign-in-throttle.ts';
+import { countSignInAttempt, forgiveSignIn } from './sign-in-throttle.ts';
 
 export const ACCESS_COOKIE = 'chub_access';
 export const REFRESH_COOKIE = 'chub_refresh';
@@ -154,7 +154,7 @@ export async function signIn(
   email: string,
   password: string,
 ): Promise<SignInOutcome> {
-  const blocked = await signInBlockedFor(pool, email);
+  const blocked = await countSignInAttempt(pool, email);
   if (blocked) return { ok: false, reason: 'throttled', retryAfterSeconds: blocked };
   const { rows } = await pool.query<SessionUser & { password_hash: string }>(
     'select id, tenant_id, scopes, password_hash from console_users where lower(email) = lower($1)',
@@ -163,10 +163,8 @@ export async function signIn(
   const user = rows[0];
   dummyHash ??= hashPassword(randomUUID());
   const ok = await verifyPassword(password, user?.password_hash ?? (await dummyHash));
-  if (!user || !ok) {
-    await recordFailedSignIn(pool, email);
-    return { ok: false, reason: 'wrong' };
-  }
+  if (!user || !ok) return { ok: false, reason: 'wrong' };
+  await forgiveSignIn(pool, email);
   await pool.query('update console_users set last_sign_in_at = now() where id = $1', [user.id]);
   return { ok: true, tokens: (await issue(pool, keyring, user, randomUUID())).tokens };
 }

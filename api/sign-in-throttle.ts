@@ -1,8 +1,8 @@
 // Password guessing is slowed per account: after 10 failed sign-ins within a sliding 15 minutes,
 // the account answers 429 with Retry-After (even to the right password) until older failures
-// slide out. Failures are counted in PostgreSQL, so every API process sees the same count; the
-// bucket names a hash of the address, not the address. A locked account unlocks by itself, so a
-// stranger cannot shut an agency out for longer than the window.
+// slide out; attempts made while locked count too. Failures are counted in PostgreSQL, so every API process sees the same count; the
+// bucket names a hash of the address, not the address. A locked account unlocks by itself once the
+// guessing stops.
 import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool.ts';
 
@@ -21,29 +21,41 @@ function windows(now: number) {
   };
 }
 
-/** Seconds until the account may try again, or 0 when it may now. */
-export async function signInBlockedFor(pool: Pool, email: string, now = Date.now()): Promise<number> {
+/**
+ * Counts this attempt first, atomically, and says how long the account must wait (0: go ahead).
+ * Counting before the password check means parallel guesses are each counted: a burst of them
+ * cannot all pass the check before any failure is recorded. A successful sign-in takes its
+ * count back (forgiveSignIn).
+ */
+export async function countSignInAttempt(pool: Pool, email: string, now = Date.now()): Promise<number> {
   const w = windows(now);
-  const { rows } = await pool.query<{ window_start: Date; hits: number }>(
-    'select window_start, hits from rate_limit_windows where bucket = $1 and window_start >= $2',
-    [bucketOf(email), w.previous],
+  const { rows } = await pool.query<{ current: number; previous: number }>(
+    `with cur as (
+       insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
+       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1
+       returning hits)
+     select (select hits from cur) as current,
+            coalesce((select hits from rate_limit_windows where bucket = $1 and window_start = $3), 0) as previous`,
+    [bucketOf(email), w.current, w.previous],
   );
-  const previous = rows.find((r) => r.window_start.getTime() === w.previous.getTime())?.hits ?? 0;
-  const current = rows.find((r) => r.window_start.getTime() === w.current.getTime())?.hits ?? 0;
+  const { current, previous } = rows[0]!;
   const weighted = previous * (1 - w.elapsed) + current;
-  if (weighted < MAX_FAILED_SIGN_INS) return 0;
-  // When enough of the previous window has slid out, or else when this one ends.
-  const excess = weighted - MAX_FAILED_SIGN_INS + 1;
+  if (weighted <= MAX_FAILED_SIGN_INS) return 0;
   const windowLeft = (1 - w.elapsed) * WINDOW_MS;
-  const slide =
-    previous > 0 && excess <= previous * (1 - w.elapsed) ? (excess / previous) * WINDOW_MS : windowLeft;
-  return Math.max(1, Math.ceil(Math.min(slide, windowLeft) / 1000));
+  // This window alone is over the limit: wait into the next one until enough of it slides out.
+  if (current > MAX_FAILED_SIGN_INS)
+    return Math.ceil((windowLeft + ((current - MAX_FAILED_SIGN_INS) / current) * WINDOW_MS) / 1000);
+  // Otherwise until enough of the previous window's weight has slid out.
+  return Math.max(
+    1,
+    Math.ceil(Math.min(((weighted - MAX_FAILED_SIGN_INS) / previous) * WINDOW_MS, windowLeft) / 1000),
+  );
 }
 
-export async function recordFailedSignIn(pool: Pool, email: string, now = Date.now()): Promise<void> {
+/** A right password: this attempt was not a failure. */
+export async function forgiveSignIn(pool: Pool, email: string, now = Date.now()): Promise<void> {
   await pool.query(
-    `insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
-     on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1`,
+    'update rate_limit_windows set hits = greatest(hits - 1, 0) where bucket = $1 and window_start = $2',
     [bucketOf(email), windows(now).current],
   );
 }

@@ -4,6 +4,7 @@
 // nothing. Trace context crosses Temporal in headers (@temporalio/interceptors-opentelemetry),
 // so a trace survives worker restarts and retries like the work itself.
 import { type Attributes, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -45,10 +46,11 @@ export function startTracing(service: string, env: Env = process.env): Tracing {
   const url =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
     `${(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').replace(/\/$/, '')}/v1/traces`;
-  const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url }));
+  const spanProcessor = safeSpans(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
-  // The AsyncLocalStorage context manager and W3C trace-context propagation.
-  provider.register();
+  // The AsyncLocalStorage context manager and W3C trace-context propagation only: a caller's
+  // baggage would otherwise ride into workflow headers and history.
+  provider.register({ propagator: new W3CTraceContextPropagator() });
   return {
     enabled: true,
     resource,
@@ -66,11 +68,12 @@ export function tracingOff(resource = new Resource({ 'service.name': 'commission
 export const apiTracer = () => trace.getTracer('commission-hub-api');
 
 /**
- * Workflow spans arrive from the workflow sandbox with the whole WorkflowInfo merged into their
- * attributes (search attributes, memo, last result and failure of a scheduled run…). Only
- * plain identifiers leave the process: objects are dropped, so no payload can reach a collector.
+ * What leaves the process is identifiers and timings only. Workflow spans arrive from the
+ * sandbox with the whole WorkflowInfo merged into their attributes (memo, last result…), and
+ * error messages and exception events can quote vendor responses (an email in a validation
+ * error): object-valued attributes, events and status messages are dropped from every span.
  */
-export function workflowSpanProcessor(next: SpanProcessor): SpanProcessor {
+export function safeSpans(next: SpanProcessor): SpanProcessor {
   return {
     onStart: () => {},
     onEnd(span: ReadableSpan) {
@@ -81,7 +84,13 @@ export function workflowSpanProcessor(next: SpanProcessor): SpanProcessor {
         if (Array.isArray(value) && value.some((v) => v !== null && typeof v === 'object')) continue;
         attributes[key] = value;
       }
-      next.onEnd({ ...span, attributes });
+      // Keeps the span's prototype (spanContext(), duration…) and replaces what may carry data.
+      const safe = Object.assign(Object.create(Object.getPrototypeOf(span)), span, {
+        attributes,
+        events: [],
+        status: { code: span.status.code },
+      }) as ReadableSpan;
+      next.onEnd(safe);
     },
     forceFlush: () => next.forceFlush(),
     shutdown: () => next.shutdown(),

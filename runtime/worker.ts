@@ -16,7 +16,7 @@ import { registry } from '../connectors/registry.ts';
 import { failureConverterPath } from './data-converter.ts';
 import { vendorTaskQueue } from './task-queues.ts';
 import { clientInterceptors } from './temporal-client.ts';
-import { type Tracing, tracingOff, workflowSpanProcessor } from './tracing.ts';
+import { type Tracing, tracingOff } from './tracing.ts';
 
 export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
 
@@ -89,7 +89,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<WorkerGroup> {
     },
     // The workflow interceptors hand finished spans to this sink; off, they go nowhere.
     sinks: {
-      exporter: makeWorkflowExporter(workflowSpanProcessor(tracing.spanProcessor), tracing.resource),
+      exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource),
     },
   };
   const workers = [await Worker.create(main)];

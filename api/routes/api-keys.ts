@@ -107,6 +107,9 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
         [c.req.valid('param').id, c.get('tenantId')],
       );
     if (!rowCount) throw new ProblemError('not-found', 'No such API key.');
-    c.get('apiKeys').forget(c.req.valid('param').id);
+    // After the commit: a lookup racing the revocation must not re-cache the key from the old row.
+    const apiKeys = c.get('apiKeys');
+    const keyId = c.req.valid('param').id;
+    c.get('afterCommit')(async () => apiKeys.forget(keyId));
     return c.body(null, 204);
   });

@@ -96,6 +96,14 @@ describe('console sessions', () => {
     expect(await form.text()).toContain('Too many failed sign-ins');
     // Another account signs in as usual.
     expect((await signIn(email, password)).status).toBe(201);
+    // Guesses fired all at once are each counted: a burst gets no more than ten tries.
+    const burst = 'burst@throttle.example';
+    await newAgency('Burst Agency', burst, password);
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => signIn(burst, `parallel guess ${i}`).then((r) => r.status)),
+    );
+    expect(answers.filter((s) => s === 401).length).toBeLessThanOrEqual(MAX_FAILED_SIGN_INS);
+    expect(answers.filter((s) => s === 429).length).toBeGreaterThanOrEqual(25 - MAX_FAILED_SIGN_INS);
   });
 
   test('refresh rotates; a replayed refresh token revokes the whole session', async () => {
