@@ -2,11 +2,8 @@
 // key and 403 to a key without its scope; another tenant's ids are 404, never 403. Plus API keys,
 // operator-made tenants, Idempotency-Key replay, and the per-plan rate limit with its headers.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createApp } from '../../api/app.ts';
 import { leaseSize } from '../../api/rate-limit.ts';
 import { issueApiKey } from '../../db/tenant-store.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import { newKeySpec, parseKeyring } from '../../runtime/secret-box.ts';
 import { createHarness, type Harness, hubspotConnection, sandboxAccount } from '../support/harness.ts';
 
 let h: Harness;
@@ -227,16 +224,7 @@ describe('rate limits', () => {
     );
     const { key } = await issueApiKey(h.pool, { tenantId: rows[0].id, name: 'starter' });
     // A second process: its own app, with its own in-memory leases, on the same database.
-    const other = createApp({
-      pool: h.pool,
-      orm: h.orm,
-      temporal: h.temporal,
-      keyring: h.keyring,
-      payloadKeys: parseKeyring(newKeySpec('other-api')),
-      logger: createLogger('other-api', 'warn'),
-      taskQueue: h.taskQueue,
-      namespace: 'default',
-    });
+    const other = h.newApp();
     const apps = [h.app, other];
     const admitted = [0, 0];
     let rejected = 0;

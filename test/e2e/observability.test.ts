@@ -3,12 +3,10 @@
 // database is gone, and JSON logs that carry the request and tenant ids and never a secret.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { createApp } from '../../api/app.ts';
 import { createPool } from '../../db/pool.ts';
 import { forkEntry, stopChild, waitForReady } from '../../runtime/child-process.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { recordWebhookOutcome } from '../../runtime/metrics.ts';
-import { parseKeyring } from '../../runtime/secret-box.ts';
 import { mainTaskQueue } from '../../runtime/task-queues.ts';
 import { freePort } from '../../runtime/temporal-server.ts';
 import {
@@ -48,16 +46,7 @@ function secondApp(opts: { databaseUrl?: string; log?: (line: string) => void } 
     }),
   );
   const pool = opts.databaseUrl ? createPool(opts.databaseUrl, 1) : h.pool;
-  const app = createApp({
-    pool,
-    orm: h.orm,
-    temporal: h.temporal,
-    keyring: h.keyring,
-    payloadKeys: parseKeyring(inject('payloadKeys')),
-    logger,
-    taskQueue: h.taskQueue,
-    namespace: 'default',
-  });
+  const app = h.newApp({ pool, logger });
   return { app, logger, close: () => (pool === h.pool ? Promise.resolve() : pool.end()) };
 }
 

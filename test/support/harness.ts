@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app.ts';
+import type { ApiDeps } from '../../api/deps.ts';
 import type { ProviderId } from '../../connectors/types.ts';
 import { createConnection } from '../../db/connection-store.ts';
 import { createOrm, type Orm } from '../../db/orm.ts';
@@ -30,6 +31,8 @@ export interface Harness {
   /** The prefix of this file's task queues (TASK_QUEUE_PREFIX for a worker process). */
   taskQueuePrefix: string;
   app: ReturnType<typeof createApp>;
+  /** Another API process on the same parts: its own in-memory state (caches, leases), some deps swapped. */
+  newApp(overrides?: Partial<ApiDeps>): ReturnType<typeof createApp>;
   startWorker(): Promise<RunningWorker>;
   newTenant(name?: string): Promise<{ tenantId: string; apiKey: string }>;
   request(
@@ -68,7 +71,7 @@ export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<H
   const taskQueuePrefix = `t-${randomUUID().slice(0, 8)}-`;
   const taskQueue = mainTaskQueue(taskQueuePrefix);
   const logger = createLogger('test', (process.env.TEST_LOG_LEVEL as 'warn') ?? 'warn');
-  const app = createApp({
+  const appDeps: ApiDeps = {
     pool,
     orm,
     temporal,
@@ -78,7 +81,8 @@ export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<H
     taskQueue,
     namespace: 'default',
     tracer: opts.tracing?.enabled ? apiTracer() : undefined,
-  });
+  };
+  const app = createApp(appDeps);
   const workers: RunningWorker[] = [];
 
   return {
@@ -90,6 +94,7 @@ export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<H
     taskQueue,
     taskQueuePrefix,
     app,
+    newApp: (overrides = {}) => createApp({ ...appDeps, ...overrides }),
     async startWorker() {
       const group = await createWorkers({
         address: inject('temporalAddress'),
