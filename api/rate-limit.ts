@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Pool } from '../db/pool.ts';
 import type { AppEnv } from './deps.ts';
 import { ProblemError } from './problem.ts';
+import { hitsInWindow, secondsUntilAdmitted, windowAt, withinLimit } from './sliding-window.ts';
 
 export const planLimits: Record<string, number> = {
   free: 100,
@@ -106,26 +107,18 @@ export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const tenantId = c.get('tenantId');
     const limit = planLimits[await planOf(c, tenantId)] ?? planLimits.free!;
-    const now = Date.now();
-    const windowStart = now - (now % WINDOW_MS);
-    const counts = await limiter.hit(`tenant:${tenantId}`, limit, windowStart);
-    const elapsed = (now - windowStart) / WINDOW_MS;
-    const used = Math.ceil(counts.previous * (1 - elapsed) + counts.current);
-    const resetSeconds = Math.ceil((WINDOW_MS - (now - windowStart)) / 1000);
+    const w = windowAt(Date.now(), WINDOW_MS);
+    const counts = await limiter.hit(`tenant:${tenantId}`, limit, w.start);
     c.header('RateLimit-Policy', `${limit};w=3600`);
     c.header('RateLimit-Limit', String(limit));
-    c.header('RateLimit-Remaining', String(Math.max(0, limit - used)));
-    c.header('RateLimit-Reset', String(resetSeconds));
-    if (used > limit) {
-      // When enough of the previous hour's weight will have slid out, or the window resets.
-      const previous = counts.previous;
-      const excess = used - limit;
-      const wait =
-        previous > 0 ? Math.min(resetSeconds, Math.ceil((excess / previous) * 3600)) : resetSeconds;
-      c.header('Retry-After', String(Math.max(1, wait)));
+    c.header('RateLimit-Remaining', String(Math.max(0, limit - hitsInWindow(counts, w.intoMs, WINDOW_MS))));
+    c.header('RateLimit-Reset', String(Math.ceil((WINDOW_MS - w.intoMs) / 1000)));
+    if (!withinLimit(counts, w.intoMs, limit, WINDOW_MS)) {
+      const wait = Math.max(1, secondsUntilAdmitted(counts, w.intoMs, limit, WINDOW_MS));
+      c.header('Retry-After', String(wait));
       throw new ProblemError('rate-limited', `The ${limit} requests per hour of this plan are used up.`, {
         limit,
-        retry_after_seconds: Math.max(1, wait),
+        retry_after_seconds: wait,
       });
     }
     if (Math.random() < 0.001) {

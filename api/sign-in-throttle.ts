@@ -5,21 +5,13 @@
 // guessing stops.
 import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool.ts';
+import { secondsUntilAdmitted, windowAt, withinLimit } from './sliding-window.ts';
 
 export const MAX_FAILED_SIGN_INS = 10;
 const WINDOW_MS = 15 * 60_000;
 
 const bucketOf = (email: string) =>
   `sign-in:${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
-
-function windows(now: number) {
-  const start = now - (now % WINDOW_MS);
-  return {
-    current: new Date(start),
-    previous: new Date(start - WINDOW_MS),
-    elapsed: (now - start) / WINDOW_MS,
-  };
-}
 
 /**
  * Counts this attempt first, atomically, and says how long the account must wait (0: go ahead).
@@ -28,7 +20,7 @@ function windows(now: number) {
  * count back (forgiveSignIn).
  */
 export async function countSignInAttempt(pool: Pool, email: string, now = Date.now()): Promise<number> {
-  const w = windows(now);
+  const w = windowAt(now, WINDOW_MS);
   const { rows } = await pool.query<{ current: number; previous: number }>(
     `with cur as (
        insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
@@ -36,26 +28,17 @@ export async function countSignInAttempt(pool: Pool, email: string, now = Date.n
        returning hits)
      select (select hits from cur) as current,
             coalesce((select hits from rate_limit_windows where bucket = $1 and window_start = $3), 0) as previous`,
-    [bucketOf(email), w.current, w.previous],
+    [bucketOf(email), new Date(w.start), new Date(w.previousStart)],
   );
-  const { current, previous } = rows[0]!;
-  const weighted = previous * (1 - w.elapsed) + current;
-  if (weighted <= MAX_FAILED_SIGN_INS) return 0;
-  const windowLeft = (1 - w.elapsed) * WINDOW_MS;
-  // This window alone is over the limit: wait into the next one until enough of it slides out.
-  if (current > MAX_FAILED_SIGN_INS)
-    return Math.ceil((windowLeft + ((current - MAX_FAILED_SIGN_INS) / current) * WINDOW_MS) / 1000);
-  // Otherwise until enough of the previous window's weight has slid out.
-  return Math.max(
-    1,
-    Math.ceil(Math.min(((weighted - MAX_FAILED_SIGN_INS) / previous) * WINDOW_MS, windowLeft) / 1000),
-  );
+  const counts = rows[0]!;
+  if (withinLimit(counts, w.intoMs, MAX_FAILED_SIGN_INS, WINDOW_MS)) return 0;
+  return Math.max(1, secondsUntilAdmitted(counts, w.intoMs, MAX_FAILED_SIGN_INS, WINDOW_MS));
 }
 
 /** A right password: this attempt was not a failure. */
 export async function forgiveSignIn(pool: Pool, email: string, now = Date.now()): Promise<void> {
   await pool.query(
     'update rate_limit_windows set hits = greatest(hits - 1, 0) where bucket = $1 and window_start = $2',
-    [bucketOf(email), windows(now).current],
+    [bucketOf(email), new Date(windowAt(now, WINDOW_MS).start)],
   );
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MAX_FAILED_SIGN_INS } from '../../api/sign-in-throttle.ts';
+import { countSignInAttempt, MAX_FAILED_SIGN_INS } from '../../api/sign-in-throttle.ts';
 import { projectRoot } from '../../runtime/config.ts';
 import { deleteConnectionSchedules } from '../../runtime/schedules.ts';
 import { createHarness, type Harness, sandboxAdmin, syncResult, waitFor } from '../support/harness.ts';
@@ -84,7 +84,8 @@ describe('console sessions', () => {
     expect(locked.status).toBe(429);
     const wait = Number(locked.headers.get('retry-after'));
     expect(wait).toBeGreaterThan(0);
-    expect(wait).toBeLessThanOrEqual(15 * 60);
+    // At most the rest of this 15-minute window and the next one (the clock may be anywhere in it).
+    expect(wait).toBeLessThanOrEqual(2 * 15 * 60);
     expect(await locked.json()).toMatchObject({ type: '/problems/rate-limited', retry_after_seconds: wait });
     // The console's own form says so too.
     const form = await h.app.request('/console/sign-in', {
@@ -104,6 +105,24 @@ describe('console sessions', () => {
     );
     expect(answers.filter((s) => s === 401).length).toBeLessThanOrEqual(MAX_FAILED_SIGN_INS);
     expect(answers.filter((s) => s === 429).length).toBeGreaterThanOrEqual(25 - MAX_FAILED_SIGN_INS);
+  });
+
+  test('a locked account opens exactly when Retry-After says, not a second before', async () => {
+    // Fixed instants, so the quarter hour the test runs in does not matter.
+    for (const minute of [1, 14]) {
+      const account = `clock-${minute}@throttle.example`;
+      const t0 = Date.UTC(2026, 0, 1, 9, minute);
+      for (let i = 0; i < MAX_FAILED_SIGN_INS; i++)
+        expect(await countSignInAttempt(h.pool, account, t0)).toBe(0);
+      const wait = await countSignInAttempt(h.pool, account, t0);
+      expect(wait).toBeGreaterThan(0);
+      expect(await countSignInAttempt(h.pool, account, t0 + wait * 1000)).toBe(0);
+    }
+    const early = 'early@throttle.example';
+    const t0 = Date.UTC(2026, 0, 1, 10, 5);
+    for (let i = 0; i <= MAX_FAILED_SIGN_INS; i++) await countSignInAttempt(h.pool, early, t0);
+    const wait = await countSignInAttempt(h.pool, early, t0);
+    expect(await countSignInAttempt(h.pool, early, t0 + (wait - 1) * 1000)).toBeGreaterThan(0);
   });
 
   test('refresh rotates; a replayed refresh token revokes the whole session', async () => {
