@@ -7,11 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { arrayFromPayloads, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { hubDataConverter } from '../../runtime/data-converter.ts';
 import { parseKeyring } from '../../runtime/secret-box.ts';
 import { findTemporalCli } from '../../runtime/temporal-server.ts';
+import { workflowBundleOptions } from '../../runtime/worker.ts';
 import { decodeHistory } from '../support/decode-history.ts';
 import {
   createHarness,
@@ -36,6 +39,8 @@ const workflowTypes = [
 ];
 
 let h: Harness;
+/** Histories of today's code, recorded by the fresh-runs test, for the input guard. */
+const freshHistories: { workflowId: string; history: temporal.api.history.v1.IHistory }[] = [];
 beforeAll(async () => {
   h = await createHarness();
   await h.startWorker();
@@ -186,5 +191,57 @@ describe('workflow determinism', () => {
     }
     expect(histories.length).toBeGreaterThanOrEqual(3);
     expect(await replay(histories, false)).toEqual([]);
+    freshHistories.push(...histories);
+  });
+
+  test('replayed under another interceptor set, every activity is scheduled with the inputs its history recorded', async () => {
+    // Temporal's replay compares command types, not their inputs: a value drawn from the
+    // workflow's random stream (uuid4) changes silently when interceptors draw on it too, as
+    // tracing's span ids do. The guard bundle adds one that does, and reports every input.
+    expect(freshHistories.length).toBeGreaterThanOrEqual(3);
+    const keys = parseKeyring(inject('payloadKeys'));
+    const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+    const guardModule = new URL('../support/replay-guard-interceptors.ts', import.meta.url).pathname;
+    const bundle = await bundleWorkflowCode({
+      ...workflowBundleOptions,
+      workflowInterceptorModules: [...workflowBundleOptions.workflowInterceptorModules, guardModule],
+      logger: quiet,
+    });
+    for (const { workflowId, history } of freshHistories) {
+      const decoded = await decodeHistory(history, keys, false);
+      const recorded = (decoded.events ?? [])
+        .map((e) => e.activityTaskScheduledEventAttributes)
+        .filter((a) => a != null)
+        .map((a) => ({
+          type: a.activityType?.name,
+          args: arrayFromPayloads(defaultPayloadConverter, (a.input?.payloads ?? []) as Payload[]),
+        }));
+      // The replayer runs on a task queue of its own; inputs naming the queue name the recorded one.
+      const queue = decoded.events?.[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name;
+      const onRecordedQueue = (v: unknown, replayQueue: string): unknown =>
+        JSON.parse(JSON.stringify(v), (_k, x) => (x === replayQueue ? queue : x));
+      const replayed: { type: string; args: unknown[] }[] = [];
+      await Worker.runReplayHistory(
+        {
+          workflowBundle: bundle,
+          dataConverter: hubDataConverter(keys),
+          sinks: {
+            replayGuard: {
+              scheduled: {
+                fn: (info: { taskQueue: string }, ...call: unknown[]) => {
+                  const args = onRecordedQueue(call[1], info.taskQueue) as unknown[];
+                  replayed.push({ type: call[0] as string, args });
+                },
+                callDuringReplay: true,
+              },
+            },
+          },
+        },
+        decoded,
+        workflowId,
+      );
+      expect(recorded.length, workflowId).toBeGreaterThan(0);
+      expect(replayed, workflowId).toEqual(recorded);
+    }
   });
 });
