@@ -4,6 +4,8 @@
 // named on its receivable line when QuickBooks knows it as a vendor, and the connector's
 // journal writer does the rest: look up by DocNumber, create what is missing, update what
 // changed with the SyncToken just read (re-read once on a stale one), leave the rest alone.
+// Entries posted earlier for carriers whose month has since come to nothing (reversed or
+// corrected transactions) are deleted, so the books match the journal of today.
 
 import { rateBudgetFor } from '../connectors/kit/rate-budget.ts';
 import { throttleFor } from '../connectors/kit/throttle.ts';
@@ -19,6 +21,7 @@ import {
   accountRoles,
   buildJournal,
   type ChartOfAccounts,
+  docNumberPrefix,
 } from '../domain/accounting/journal.ts';
 import { refreshConnectionCredentials } from './credentials.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -35,6 +38,8 @@ export interface PostJournalResult {
   created: number;
   /** Entries that existed already (updated when they differed, else left alone). */
   existing: number;
+  /** Entries posted before for carriers with nothing left in the month, now deleted. */
+  removed: number;
   debitCents: number;
 }
 
@@ -115,9 +120,9 @@ export function createAccountingActivities(deps: ActivityDeps) {
       entries: entries.length,
       created: 0,
       existing: 0,
+      removed: 0,
       debitCents: entries.reduce((s, e) => s + e.debitCents, 0),
     };
-    if (!entries.length) return result;
     const ctx: ConnectionContext = {
       connectionId: conn.id,
       tenantId: conn.tenantId,
@@ -133,9 +138,17 @@ export function createAccountingActivities(deps: ActivityDeps) {
         ctx,
         throttleFor(`quickbooks:${conn.id}`, rateBudgetFor(ctx, quickbooksDefinition.rateBudget)),
       );
+      const session = registered('quickbooks').connector.open(ctx);
+      const removed = await session.removeAbsent!(
+        'journal_entries',
+        'DocNumber',
+        docNumberPrefix(input.period),
+        entries.map((e) => e.docNumber),
+      );
+      result.removed = removed.length;
+      if (!entries.length) return result;
       const accounts = await accountIds(client, chart);
       const vendors = await vendorIds(client, [...new Set(entries.map((e) => e.carrierName))]);
-      const session = registered('quickbooks').connector.open(ctx);
       const written = await session.upsert!(
         'journal_entries',
         'DocNumber',

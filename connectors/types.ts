@@ -145,6 +145,12 @@ export interface ConnectorSession {
     idField: string,
     records: { externalId: string; fields: Record<string, unknown> }[],
   ): Promise<UpsertResult[]>;
+  /**
+   * Delete the records of a set the hub owns (external ids starting with `prefix`) that are not
+   * in `keep`, e.g. a month's journal entries for carriers whose month came to nothing.
+   * Returns the external ids deleted.
+   */
+  removeAbsent?(stream: string, idField: string, prefix: string, keep: string[]): Promise<string[]>;
 }
 
 export type ErrorKind =

@@ -1,7 +1,8 @@
 // The tenant's accounting close (`accounting-export/<tenantId>/<period>`, monthly from a Schedule
 // for the month just ended, or on demand for any month): posts the month's commission journal to
 // each accounting connection on its vendor's task queue. Posting is idempotent by DocNumber, so
-// running a month again (late transactions, a corrected schedule) updates the same entries.
+// running a month again (late transactions, a corrected schedule) updates the same entries and
+// deletes those of carriers whose month came to nothing.
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AccountingActivities } from '../activities/accounting.ts';
 import { vendorTaskQueue } from '../runtime/task-queues.ts';
@@ -37,6 +38,8 @@ export interface LedgerOutcome {
   entries: number;
   created: number;
   existing: number;
+  /** Absent from results of runs before deletions existed. */
+  removed?: number;
   debitCents: number;
   error?: string;
 }
@@ -73,6 +76,7 @@ export async function accountingExport(input: AccountingExportInput): Promise<Ac
         entries: 0,
         created: 0,
         existing: 0,
+        removed: 0,
         debitCents: 0,
         error: cause instanceof ApplicationFailure ? `${cause.type}: ${cause.message}` : err.message,
       });

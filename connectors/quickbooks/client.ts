@@ -117,6 +117,12 @@ export class QuickBooksClient {
     return this.call((qbo, cb) => qbo[`update${entity}`]!({ ...body }, cb)) as Promise<QboObject>;
   }
 
+  /** Deletes a transaction; needs the current SyncToken (5010 when someone changed it since). */
+  delete(entity: QboEntity, current: QboObject): Promise<QboObject> {
+    const body = { Id: String(current.Id), SyncToken: String(current.SyncToken) };
+    return this.call((qbo, cb) => qbo[`delete${entity}`]!(body, cb)) as Promise<QboObject>;
+  }
+
   /**
    * Every call is paced by the connection's throttle and comes back classified. An expired
    * token is refreshed once through the hub and the call retried with the new one.

@@ -6,7 +6,7 @@ import { quickbooksDefinition } from './definition.ts';
 import { classifyQuickBooksError } from './errors.ts';
 import { QuickBooksReader } from './streams.ts';
 import { quickbooksWebhooks } from './webhooks.ts';
-import { updateNameListRecord, upsertJournalEntries } from './writes.ts';
+import { removeAbsentJournalEntries, updateNameListRecord, upsertJournalEntries } from './writes.ts';
 
 export const quickbooksConnector: Connector = {
   definition: quickbooksDefinition,
@@ -22,6 +22,8 @@ export const quickbooksConnector: Connector = {
       read: (req) => reader.read(req),
       upsert: (stream, idField, records) => upsertJournalEntries(client, stream, idField, records),
       update: (stream, externalId, fields) => updateNameListRecord(client, stream, externalId, fields),
+      removeAbsent: (stream, idField, prefix, keep) =>
+        removeAbsentJournalEntries(client, stream, idField, prefix, keep),
     };
   },
   classifyError: classifyQuickBooksError,

@@ -15,7 +15,10 @@ import type { QboEntity, QboObject, QuickBooksClient } from './client.ts';
 import { streamEntity } from './streams.ts';
 
 /** What writes need of the client (tests wrap it to stage a bookkeeper's concurrent edit). */
-export type QuickBooksWriter = Pick<QuickBooksClient, 'realmId' | 'query' | 'read' | 'create' | 'update'>;
+export type QuickBooksWriter = Pick<
+  QuickBooksClient,
+  'realmId' | 'query' | 'read' | 'create' | 'update' | 'delete'
+>;
 
 const LOOKUP_CHUNK = 30;
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
@@ -151,6 +154,47 @@ export async function upsertJournalEntries(
     }
   }
   return out;
+}
+
+/**
+ * Journal entries are the hub's by DocNumber prefix (one month's); those no longer in the month's
+ * journal are deleted (QuickBooks cannot void a JournalEntry, and its audit log keeps the
+ * deletion). A stale SyncToken re-reads the entry and retries once, as updates do.
+ */
+export async function removeAbsentJournalEntries(
+  client: QuickBooksWriter,
+  stream: string,
+  idField: string,
+  prefix: string,
+  keep: string[],
+): Promise<string[]> {
+  if (stream !== 'journal_entries' || idField !== 'DocNumber' || prefix.length < 3) {
+    throw new ConnectorError(
+      'bad_request',
+      `QuickBooks removes journal_entries by a DocNumber prefix, not ${stream} by ${idField} "${prefix}"`,
+    );
+  }
+  const kept = new Set(keep);
+  const like = `${prefix.replace(/[%_]/g, '')}%`;
+  const removed: string[] = [];
+  for (let start = 1; ; start += 1000) {
+    const { rows } = await client.query(
+      'JournalEntry',
+      `where DocNumber LIKE ${quote(like)} ORDERBY Id STARTPOSITION ${start} MAXRESULTS 1000`,
+    );
+    for (const row of rows) {
+      const docNumber = String(row.DocNumber ?? '');
+      if (!docNumber.startsWith(prefix) || kept.has(docNumber)) continue;
+      try {
+        await client.delete('JournalEntry', row);
+      } catch (err) {
+        if (!isStale(err)) throw err;
+        await client.delete('JournalEntry', await client.read('JournalEntry', String(row.Id)));
+      }
+      removed.push(docNumber);
+    }
+    if (rows.length < 1000) return removed;
+  }
 }
 
 /** A sparse update with the SyncToken read; if someone changed it since, read again and retry once. */

@@ -128,8 +128,11 @@ export function carrierDocCode(carrierName: string, carrierId: string): string {
   return `${letters}-${carrierId.replace(/-/g, '').slice(0, 3).toLowerCase()}`;
 }
 
+/** Every DocNumber of a month's journal starts so: the month's entries are the hub's by it. */
+export const docNumberPrefix = (period: string) => `CH-${period}-`;
+
 export function docNumberFor(period: string, carrierName: string, carrierId: string): string {
-  return `CH-${period}-${carrierDocCode(carrierName, carrierId)}`;
+  return `${docNumberPrefix(period)}${carrierDocCode(carrierName, carrierId)}`;
 }
 
 /** A signed net as a line on the side its sign says. */

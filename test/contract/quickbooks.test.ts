@@ -16,7 +16,11 @@ import { QuickBooksClient } from '../../connectors/quickbooks/client.ts';
 import { quickbooksDefinition } from '../../connectors/quickbooks/definition.ts';
 import { quickbooksConnector } from '../../connectors/quickbooks/index.ts';
 import { createQuickBooksSandboxApp, QuickBooksSandbox } from '../../connectors/quickbooks/sandbox/index.ts';
-import { type QuickBooksWriter, upsertJournalEntries } from '../../connectors/quickbooks/writes.ts';
+import {
+  type QuickBooksWriter,
+  removeAbsentJournalEntries,
+  upsertJournalEntries,
+} from '../../connectors/quickbooks/writes.ts';
 import {
   type ConnectionContext,
   ConnectorError,
@@ -553,6 +557,7 @@ describe('writing journal entries to QuickBooks', () => {
         updates++;
         return client.update(entity, body);
       },
+      delete: (entity, current) => client.delete(entity, current),
     };
     const [second] = await upsertJournalEntries(racing, 'journal_entries', 'DocNumber', [
       { externalId: doc, fields: entry(accounts, 75_00) },
@@ -565,6 +570,55 @@ describe('writing journal entries to QuickBooks', () => {
       TotalAmt: 75,
       PrivateNote: 'Direct-bill commission accrual, Travelers, 2026-10',
     });
+  });
+
+  test('removeAbsent deletes the month’s entries that are no longer in its journal, and nothing else', async () => {
+    const accounts = await accountsByName(book);
+    const month = `CH-${randomUUID().slice(0, 6)}-`;
+    const docs = ['A', 'B', 'C'].map((x) => `${month}${x}`);
+    const other = `CH-${randomUUID().slice(0, 6)}-A`;
+    const s = session(book);
+    await s.upsert!(
+      'journal_entries',
+      'DocNumber',
+      [...docs, other].map((d) => ({ externalId: d, fields: entry(accounts, 10_00) })),
+    );
+    // A bookkeeper edits C between the connector's lookup and its delete: the stale SyncToken is
+    // read again and the delete goes through.
+    const ctx = context(book);
+    const client = new QuickBooksClient(
+      ctx,
+      throttleFor(`quickbooks:${ctx.connectionId}`, rateBudgetFor(ctx, quickbooksDefinition.rateBudget)),
+    );
+    const c = (await truth(book, 'journalentries')).find((j) => j.DocNumber === docs[2])!;
+    const deletes: string[] = [];
+    const racing: QuickBooksWriter = {
+      realmId: client.realmId,
+      query: async (entity, clause) => {
+        const answer = await client.query(entity, clause);
+        await admin(`${book.adminUrl}/objects/journalentries/${c.Id}`, 'PATCH', { PrivateNote: 'edited' });
+        return answer;
+      },
+      read: (entity, id) => client.read(entity, id),
+      create: (entity, body, requestId) => client.create(entity, body, requestId),
+      update: (entity, body) => client.update(entity, body),
+      delete: (entity, current) => {
+        deletes.push(String(current.Id));
+        return client.delete(entity, current);
+      },
+    };
+    const removed = await removeAbsentJournalEntries(racing, 'journal_entries', 'DocNumber', month, [
+      docs[0]!,
+    ]);
+    expect(removed.sort()).toEqual([docs[1], docs[2]]);
+    expect(deletes.filter((id) => id === c.Id)).toHaveLength(2);
+    const left = (await truth(book, 'journalentries')).filter((j) => !j.deleted).map((j) => j.DocNumber);
+    expect(left).toContain(docs[0]);
+    expect(left).toContain(other);
+    expect(left).not.toContain(docs[1]);
+    expect(left).not.toContain(docs[2]);
+    // A rerun finds nothing more to delete.
+    expect(await s.removeAbsent!('journal_entries', 'DocNumber', month, [docs[0]!])).toEqual([]);
   });
 
   test('a conflict write-back updates a customer’s email and city and keeps the rest of its address', async () => {

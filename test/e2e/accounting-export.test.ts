@@ -2,7 +2,8 @@
 // schedules and split plan give expected commissions; GET /v1/exports/accounting serves the
 // month's balanced entries as JSON and as a Xero-importable CSV with the same totals; posting
 // the month to QuickBooks Online twice leaves exactly one journal entry per DocNumber, and a
-// bookkeeper's edit in between is overwritten with the current SyncToken, never duplicated.
+// bookkeeper's edit in between is overwritten with the current SyncToken, never duplicated; a
+// carrier whose month comes to nothing loses its posted entry at the next post.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ const fixtures = new URL('../fixtures/histories/', import.meta.url).pathname;
 interface JournalJson {
   entries: {
     doc_number: string;
+    carrier_id: string;
     debit_cents: number;
     credit_cents: number;
     lines: {
@@ -310,6 +312,42 @@ describe('commission journal export', () => {
     expect((schedule.action as { workflowType: string }).workflowType).toBe('accountingExport');
 
     await recordFixture('accountingExport-1', first.workflow_id, first.run_id);
+  }, 180_000);
+
+  test('a carrier whose month comes to nothing has its posted entry deleted at the next post; the rest stay', async () => {
+    const before = await json<JournalJson>(
+      h.request('GET', `/v1/exports/accounting?period=${period}`, { apiKey }),
+    );
+    const [gone, ...rest] = before.entries;
+    expect(rest.length).toBeGreaterThan(0);
+    expect((await ledger()).map((e) => e.DocNumber)).toContain(gone!.doc_number);
+    // The agency learns the carrier pays it nothing on these policies (a corrected schedule).
+    await json(
+      h.request('PUT', `/v1/carriers/${gone!.carrier_id}/commission-schedules`, {
+        apiKey,
+        body: {
+          data: ['new', 'renewal'].map((term_kind) => ({
+            term_kind,
+            effective_from: '2000-01-01',
+            basis: { kind: 'percent', rate: '0' },
+          })),
+        },
+      }),
+    );
+    await waitFor(
+      async () =>
+        !(
+          await json<JournalJson>(h.request('GET', `/v1/exports/accounting?period=${period}`, { apiKey }))
+        ).entries.some((e) => e.doc_number === gone!.doc_number),
+      'the carrier’s month to come to nothing',
+      120_000,
+    );
+    const posted = await post();
+    expect(posted.result.ledgers[0]).toMatchObject({ removed: 1, created: 0, existing: rest.length });
+    const left = await ledger();
+    expect(new Set(left.map((e) => e.DocNumber))).toEqual(new Set(rest.map((e) => e.doc_number)));
+    // Posting again removes nothing more.
+    expect((await post()).result.ledgers[0]).toMatchObject({ removed: 0, existing: rest.length });
   }, 180_000);
 });
 
