@@ -73,7 +73,8 @@ export async function importQuickBooksDeposits(
     const { rows: statement } = await db.query<{ id: string }>(
       `insert into statements (tenant_id, carrier_id, source, filename, format, content_hash, statement_date, line_count,
                                total_commission_cents, external_ref)
-       values ($1, $2, 'quickbooks', $3, 'qbo-deposit', $4, $5, $6, 0, $7) returning id`,
+       values ($1, $2, 'quickbooks', $3, 'qbo-deposit', $4, $5, $6, 0, $7)
+       on conflict (tenant_id, content_hash) do nothing returning id`,
       [
         tenantId,
         carrier[0]?.canonical_id ?? null,
@@ -84,7 +85,9 @@ export async function importQuickBooksDeposits(
         `quickbooks:deposit:${payload.Id}`,
       ],
     );
-    const statementId = statement[0]!.id;
+    // Another import (a sync's completion and the API route at once) took this deposit first.
+    if (!statement[0]) continue;
+    const statementId = statement[0].id;
     let total = 0;
     for (const [i, line] of lines.entries()) {
       const amount = cents(line.Amount);

@@ -3,8 +3,10 @@
 // reconcile/<statementId> workflow matches it on Temporal, and a person's decisions are applied
 // and remembered. The statement generator knows the truth for every line, so the test checks the
 // matcher's verdicts against it rather than against itself.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { generateAgency } from '../../connectors/kit/demo-agency.ts';
+import { importQuickBooksDeposits } from '../../db/deposit-statements.ts';
 import { generateDemoStatement, messyStatement } from '../../domain/statements/demo-statements.ts';
 import {
   createHarness,
@@ -523,5 +525,52 @@ describe('statement import and reconciliation', () => {
       'the wider tolerance to clear the deposit',
       60_000,
     );
+
+    // A deposit that two imports see at once (a sync's completion and the on-demand route) becomes
+    // one statement: the second waits on the first's insert, then finds it taken, without an error.
+    const { rows: src } = await h.pool.query(
+      `select payload from source_records where connection_id = $1 and stream = 'deposits' and deleted_at is null limit 1`,
+      [connectionId],
+    );
+    const payload = { ...src[0].payload, Id: `race-${randomUUID().slice(0, 8)}` };
+    await h.pool.query(
+      `insert into source_records (tenant_id, connection_id, stream, external_id, payload, payload_hash)
+       values ($1, $2, 'deposits', $3, $4, 'race')`,
+      [tenantId, connectionId, payload.Id, payload],
+    );
+    const [a, b] = [await h.pool.connect(), await h.pool.connect()];
+    try {
+      const { rows: pid } = await b.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await a.query('begin');
+      const first = await importQuickBooksDeposits(a, tenantId, connectionId);
+      expect(first).toHaveLength(1);
+      const second = b
+        .query('begin')
+        .then(() => importQuickBooksDeposits(b, tenantId, connectionId))
+        .then(async (ids) => {
+          await b.query('commit');
+          return ids;
+        });
+      // PostgreSQL: b has read "no statement yet" and waits on a's uncommitted row. (PGlite has one
+      // backend, so b runs after a's transaction: the same outcome by another road.)
+      if (inject('databaseKind') === 'postgresql')
+        await waitFor(
+          async () =>
+            (await h.pool.query('select wait_event_type from pg_stat_activity where pid = $1', [pid[0]!.pid]))
+              .rows[0]?.wait_event_type === 'Lock',
+          'the second import to wait on the first one’s row',
+          30_000,
+        );
+      await a.query('commit');
+      expect(await second).toEqual([]);
+    } finally {
+      a.release();
+      b.release();
+    }
+    const { rows: raced } = await h.pool.query(
+      `select count(*)::int as n from statements where tenant_id = $1 and external_ref = $2`,
+      [tenantId, `quickbooks:deposit:${payload.Id}`],
+    );
+    expect(raced[0].n).toBe(1);
   }, 240_000);
 });
