@@ -15,6 +15,7 @@ import {
   ruleFor,
   type SourceStamp,
 } from '../domain/merge.ts';
+import { namesCouldMatch } from '../domain/normalize.ts';
 import type { Ref } from '../mappings/engine.ts';
 import { canonicalTables, fieldsOf, rowToFields, toParam } from './canonical-tables.ts';
 import { appendEvents, entityEvent, type OutboxEvent } from './outbox.ts';
@@ -44,6 +45,8 @@ export interface WriteScope {
 interface Candidate {
   id: string;
   keys: string[];
+  /** The client's normalised name, to corroborate a code match. */
+  name: string | null;
 }
 
 /** Keys that identify the same real thing across systems, strongest first. */
@@ -57,7 +60,8 @@ function matchKeys(entity: CanonicalType, v: Record<string, unknown>): string[] 
       add('term', v.policyNumberNormalized, v.effectiveDate);
       break;
     case 'client':
-      add('code', v.lookupCode);
+      // Client codes compare without case: "gomelan-01" in the CRM is Epic's "GOMELAN-01".
+      add('code', typeof v.lookupCode === 'string' ? v.lookupCode.toUpperCase() : v.lookupCode);
       add('email', v.email);
       add('name', v.nameNormalized, (v.address as { postalCode?: string } | null)?.postalCode);
       break;
@@ -103,9 +107,14 @@ async function findCandidates(
       ({ rows } = await db.query(
         `select t.id, t.lookup_code, t.email, t.name_normalized, t.address from ${table} t
           where t.tenant_id = $1 and t.deleted_at is null
-            and (t.lookup_code = any($4::text[]) or t.email = any($5::text[]) or t.name_normalized = any($6::text[]))
+            and (upper(t.lookup_code) = any($4::text[]) or t.email = any($5::text[]) or t.name_normalized = any($6::text[]))
             and ${notFromThisSource}`,
-        [...base, distinct('lookupCode'), distinct('email'), distinct('nameNormalized')],
+        [
+          ...base,
+          distinct('lookupCode').map((c) => String(c).toUpperCase()),
+          distinct('email'),
+          distinct('nameNormalized'),
+        ],
       ));
       break;
     case 'producer':
@@ -132,7 +141,11 @@ async function findCandidates(
       ));
       break;
   }
-  return rows.map((r) => ({ id: r.id as string, keys: matchKeys(entity, rowToFields(entity, r)) }));
+  return rows.map((r) => ({
+    id: r.id as string,
+    keys: matchKeys(entity, rowToFields(entity, r)),
+    name: (r.name_normalized as string | undefined) ?? null,
+  }));
 }
 
 /**
@@ -152,19 +165,41 @@ export async function assignCanonicalIds(
     const values = records.map((m) =>
       table.values(m.draft as Draft, m.resolved, { provider: scope.provider, current: null }),
     );
-    const index = new Map<string, string>();
-    for (const c of await findCandidates(db, scope, entity, values))
-      for (const k of c.keys) if (!index.has(k)) index.set(k, c.id);
+    // Each key's entities in the order found; most keys take the first, a code the first whose name agrees.
+    const index = new Map<string, string[]>();
+    const names = new Map<string, string | null>();
+    const remember = (k: string, id: string) => {
+      const ids = index.get(k) ?? [];
+      if (!ids.includes(id)) index.set(k, [...ids, id]);
+    };
+    for (const c of await findCandidates(db, scope, entity, values)) {
+      names.set(c.id, c.name);
+      for (const k of c.keys) remember(k, c.id);
+    }
     records.forEach((m, i) => {
       const keys = matchKeys(entity, values[i]!);
-      const found = keys.map((k) => index.get(k)).find(Boolean);
+      const name = (values[i]!.nameNormalized as string | null | undefined) ?? null;
+      // A client code is unique only inside the system that issued it (HawkSoft's client 1001 and
+      // QuickBooks' account 1001 are different people), so it merges only when the names could
+      // be the same party. Without the code, email and name-with-postcode still apply.
+      const agrees = (k: string, id: string) => {
+        if (!k.startsWith('code:')) return true;
+        const other = names.get(id);
+        return !name || !other || namesCouldMatch(name, other);
+      };
+      let found: string | undefined;
+      for (const k of keys) {
+        found = (index.get(k) ?? []).find((id) => agrees(k, id));
+        if (found) break;
+      }
       if (found) {
         m.canonicalId = found;
         m.isNew = false;
       } else {
         m.canonicalId = randomUUID();
+        names.set(m.canonicalId, name);
       }
-      for (const k of keys) if (!index.has(k)) index.set(k, m.canonicalId!);
+      for (const k of keys) remember(k, m.canonicalId!);
     });
   }
 }

@@ -32,3 +32,16 @@ export function normalizeName(raw: string): string {
 export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
+
+const fillerWords = new Set(['and', 'the', 'of', 'a', 'an', 'de', 'la', 'y']);
+
+/**
+ * Whether two normalised names could be the same party: they share a word that is not filler
+ * ("gomes landscaping" and "gomes lawn and garden" do; "acme bakery" and "adam gomes" do not).
+ * Used to corroborate a key that is only unique inside one system, such as a client number.
+ */
+export function namesCouldMatch(a: string, b: string): boolean {
+  const words = (s: string) => s.split(' ').filter((w) => w.length > 1 && !fillerWords.has(w));
+  const mine = new Set(words(a));
+  return words(b).some((w) => mine.has(w));
+}

@@ -8,6 +8,7 @@ import { StatementLinesDetail } from './0006-statement-lines-detail.ts';
 import { Webhooks } from './0007-webhooks.ts';
 import { SessionsOauth } from './0008-sessions-oauth.ts';
 import { OutboundCrmAccounting } from './0009-outbound-crm-accounting.ts';
+import { ClientCodeCase } from './0010-client-code-case.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -19,4 +20,5 @@ export const migrations = [
   { name: '0007-webhooks', class: Webhooks },
   { name: '0008-sessions-oauth', class: SessionsOauth },
   { name: '0009-outbound-crm-accounting', class: OutboundCrmAccounting },
+  { name: '0010-client-code-case', class: ClientCodeCase },
 ];

@@ -262,6 +262,67 @@ describe('clients across systems', () => {
     );
     expect(listed.data.find((c) => c.id === epic)?.lookup_code).toBe('GOMELAN-01');
   });
+
+  test('a client code matches without case, but never merges two parties whose names have nothing in common', async () => {
+    const write = async (
+      key: string,
+      provider: string,
+      externalId: string,
+      fields: Record<string, unknown>,
+    ) => {
+      const connectionId = await ensureSourceConnection(h.pool, tenantId, key, {
+        provider,
+        displayName: key,
+      });
+      const written = await writeSourceRecords(
+        h.pool,
+        { tenantId, connectionId, provider, stream: 'clients' },
+        [
+          {
+            externalId,
+            payload: fields,
+            entity: 'client',
+            draft: clientDraft.parse(fields),
+            resolved: {},
+            updatedAt: new Date().toISOString(),
+          },
+        ],
+        undefined,
+      );
+      return written.items[0]!.canonicalId;
+    };
+    const epic = await write('case-epic', 'applied-epic', 'cl-2', {
+      kind: 'person',
+      displayName: 'Rivera, Maria',
+      lookupCode: 'RIVEMAR-01',
+    });
+    const crm = await write('case-crm', 'hubspot', 'co-78', {
+      kind: 'person',
+      displayName: 'Maria L. Rivera',
+      lookupCode: 'rivemar-01',
+    });
+    expect(crm).toBe(epic);
+
+    // HawkSoft's client 1001 and QuickBooks' customer account 1001 are numbered by different systems.
+    const hawksoft = await write('case-hawksoft', 'hawksoft', 'c-1001', {
+      kind: 'person',
+      displayName: 'Adam Gomes',
+      lookupCode: '1001',
+    });
+    const books = await write('case-books', 'quickbooks', 'cust-9', {
+      kind: 'business',
+      displayName: 'Acme Bakery Inc',
+      lookupCode: '1001',
+    });
+    expect(books).not.toBe(hawksoft);
+    // The same number on a record that names the same party still merges.
+    const crm2 = await write('case-crm-2', 'salesforce', 'acc-5', {
+      kind: 'person',
+      displayName: 'Gomes, Adam',
+      lookupCode: '1001',
+    });
+    expect(crm2).toBe(hawksoft);
+  });
 });
 
 describe('bulk', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { normalizeName, normalizePolicyNumber } from '../../domain/normalize.ts';
+import { namesCouldMatch, normalizeName, normalizePolicyNumber } from '../../domain/normalize.ts';
 
 describe('normalised forms match the same thing across systems', () => {
   test('policy numbers ignore case and punctuation', () => {
@@ -17,5 +17,17 @@ describe('normalised forms match the same thing across systems', () => {
     expect(normalizeName('Summit Plumbing, LLC')).toBe(normalizeName('Summit Plumbing'));
     expect(normalizeName('Harbor Bakery Inc.')).toBe('harbor bakery');
     expect(normalizeName('Smith & Sons Co.')).toBe('smith and sons');
+  });
+});
+
+describe('namesCouldMatch', () => {
+  test.each([
+    ['Gomes, Adam', 'Adam J. Gomes', true],
+    ['Gomes Landscaping LLC', 'Gomes Lawn & Garden', true],
+    ['Acme Bakery Inc', 'Adam Gomes', false],
+    ['The Bank of Austin', 'The House of Pancakes', false],
+    ['Li Wei', 'Wei, Li', true],
+  ])('%s / %s → %s', (a, b, expected) => {
+    expect(namesCouldMatch(normalizeName(a), normalizeName(b))).toBe(expected);
   });
 });
