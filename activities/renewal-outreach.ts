@@ -7,6 +7,8 @@
 // A rerun never resets what the producer changed: stage and task status are set on create only.
 // The expiring term's number goes in the prior-policy field: a renewal is a sale still open, so
 // the CRM syncs (which read deals and opportunities with a policy number as terms) skip it.
+// When the CRM knows the client (a synced company, contact or account merged with the policy's
+// client), the deal is associated with it and the opportunity set on its account.
 import type { Client as HubSpotClient } from '@hubspot/api-client';
 import { hubspotClient } from '../connectors/hubspot/client.ts';
 import { hubspotDefinition } from '../connectors/hubspot/definition.ts';
@@ -71,6 +73,9 @@ interface RenewalRow {
   carrier_name: string | null;
   client_name: string | null;
   producer_email: string | null;
+  /** The client's record in this CRM (a HubSpot company or contact, a Salesforce account), if synced. */
+  crm_client_id: string | null;
+  crm_client_stream: string | null;
 }
 
 export const renewalExternalId = (policyId: string) => `ch-renewal-${policyId}`;
@@ -253,15 +258,22 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     const { rows } = await pool.query<RenewalRow>(
       `select o.policy_id, o.expiration_date, o.window_days, o.probability, o.risk_level, o.drivers, o.actions,
               p.policy_number, p.line_of_business, p.term_premium_cents, c.name as carrier_name,
-              cl.display_name as client_name, pr.email as producer_email
+              cl.display_name as client_name, pr.email as producer_email,
+              crm.external_id as crm_client_id, crm.stream as crm_client_stream
          from renewal_outreach o
          join policies p on p.id = o.policy_id
          left join carriers c on c.id = p.carrier_id
          left join clients cl on cl.id = p.client_id
          left join producers pr on pr.id = p.producer_id
+         -- The same client as this CRM knows it: a company (or account) before a contact.
+         left join lateral (
+           select s.external_id, s.stream from source_records s
+            where s.tenant_id = o.tenant_id and s.connection_id = $5 and s.canonical_id = p.client_id
+              and s.deleted_at is null and s.stream in ('companies', 'accounts', 'contacts')
+            order by (s.stream = 'contacts'), s.external_id limit 1) crm on true
         where o.tenant_id = $1 and o.as_of = $2 and ($3::uuid is null or o.policy_id > $3)
         order by o.policy_id limit $4`,
-      [input.tenantId, input.asOf, input.afterPolicyId, PAGE],
+      [input.tenantId, input.asOf, input.afterPolicyId, PAGE, input.connectionId],
     );
     return rows;
   }
@@ -302,6 +314,8 @@ type PushCounts = Omit<CrmPushResult, 'processed' | 'next'>;
 const HS_ID_PROPERTY = 'commission_hub_renewal_id';
 const HS_PIPELINE = 'Renewals';
 const HS_TASK_TO_DEAL = 216;
+const HS_DEAL_TO_COMPANY = 5;
+const HS_DEAL_TO_CONTACT = 3;
 
 const hubspotDealProperties = [
   {
@@ -468,6 +482,23 @@ async function pushToHubSpot(
   const dealIdOf = new Map(deals.map((d) => [d.externalId, d.vendorId]));
   const created = deals.filter((d) => d.created).length;
 
+  // Each deal sits on the client's company (or contact) record, where the producer looks first.
+  for (const [stream, typeId] of [
+    ['companies', HS_DEAL_TO_COMPANY],
+    ['contacts', HS_DEAL_TO_CONTACT],
+  ] as const) {
+    const inputs = rows
+      .filter((r) => r.crm_client_stream === stream && r.crm_client_id)
+      .map((r) => ({
+        // The client library names the field `_from` (it serialises as `from`).
+        _from: { id: dealIdOf.get(renewalExternalId(r.policy_id))! },
+        to: { id: r.crm_client_id! },
+        types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }],
+      }));
+    if (inputs.length)
+      await call(() => client.crm.associations.v4.batchApi.create('deals', stream, { inputs } as never));
+  }
+
   // Each deal's tasks, then ours among them by the reference line in the body.
   const dealIds = rows.map((r) => dealIdOf.get(renewalExternalId(r.policy_id))!);
   const links = await call(() =>
@@ -578,6 +609,8 @@ async function pushToSalesforce(
           Amount: premiumText(r),
           Probability: r.probability === null ? undefined : Math.round(r.probability * 1000) / 10,
           OwnerId: ownerOf(r),
+          // On the client's account, when this org has it.
+          AccountId: r.crm_client_stream === 'accounts' ? (r.crm_client_id ?? undefined) : undefined,
           Prior_Policy_Number__c: r.policy_number,
           Carrier_Name__c: r.carrier_name ?? undefined,
           Line_Of_Business__c: r.line_of_business ?? undefined,

@@ -1,7 +1,8 @@
 // Renewal outreach through the real system: an AMS sync brings the book, the tenant connects
 // HubSpot and Salesforce, and POST /v1/renewals/outreach runs the workflow that announces each
 // policy expiring within 90 days once per window and keeps exactly one renewal deal/opportunity
-// and one producer task per policy in each CRM, however often it runs.
+// and one producer task per policy in each CRM, however often it runs, attached to the client's
+// company or account once that CRM's sync has brought the client.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ describe('renewal outreach into the CRMs', () => {
   let apiKey: string;
   let hubspot: SandboxAccount;
   let salesforce: SandboxAccount;
+  let hubspotConnection: string;
+  let salesforceConnection: string;
 
   const run = async (
     body: Record<string, unknown>,
@@ -86,8 +89,8 @@ describe('renewal outreach into the CRMs', () => {
     expect((await syncResult(h, amsConnection)).status).toBe('completed');
     hubspot = await sandboxAccount(h.sandboxUrl, 'hubspot', { empty: true });
     salesforce = await sandboxAccount(h.sandboxUrl, 'salesforce', { empty: true });
-    await vendorConnection(h, tenantId, 'hubspot', hubspot);
-    await vendorConnection(h, tenantId, 'salesforce', salesforce);
+    hubspotConnection = await vendorConnection(h, tenantId, 'hubspot', hubspot);
+    salesforceConnection = await vendorConnection(h, tenantId, 'salesforce', salesforce);
   }, 240_000);
 
   test('two runs leave exactly one deal, opportunity and task per expiring policy, updated in place', async () => {
@@ -209,6 +212,47 @@ describe('renewal outreach into the CRMs', () => {
     expect(schedule.action.type).toBe('startWorkflow');
     expect((schedule.action as { workflowType: string }).workflowType).toBe('renewalOutreach');
   }, 180_000);
+
+  test('a renewal sits on the client’s company in HubSpot and account in Salesforce once the CRM knows the client', async () => {
+    const { rows } = await h.pool.query<{ policy_id: string; display_name: string; lookup_code: string }>(
+      `select o.policy_id, c.display_name, c.lookup_code from renewal_outreach o
+         join policies p on p.id = o.policy_id join clients c on c.id = p.client_id
+        where o.tenant_id = $1 and c.lookup_code is not null
+        order by o.policy_id limit 1`,
+      [tenantId],
+    );
+    const client = rows[0]!;
+    // The agency keeps the client in both CRMs under the AMS code, the CRM's code in lower case.
+    const company = await sandboxAdmin<{ id: string }>(`${hubspot.adminUrl}/objects/companies`, 'POST', {
+      properties: { name: client.display_name, agency_client_code: client.lookup_code.toLowerCase() },
+    });
+    const account = await sandboxAdmin<{ id: string }>(`${salesforce.adminUrl}/objects/Account`, 'POST', {
+      Name: client.display_name,
+      Agency_Client_Code__c: client.lookup_code,
+    });
+    for (const [connectionId, provider] of [
+      [hubspotConnection, 'hubspot'],
+      [salesforceConnection, 'salesforce'],
+    ] as const) {
+      await startSync(h, { connectionId, tenantId, provider }, 'full');
+      expect((await syncResult(h, connectionId)).status).toBe('completed');
+    }
+
+    // The last pass (a month on) found this renewal; the same pass again attaches it.
+    await run({ as_of: '2026-12-02' });
+    const deal = (await deals()).find(
+      (d) => d.properties.commission_hub_renewal_id === `ch-renewal-${client.policy_id}`,
+    )!;
+    expect(deal.associations.companies).toEqual([company.id]);
+    const opportunity = (await sf('Opportunity')).find(
+      (o) => o.External_Id__c === `ch-renewal-${client.policy_id}`,
+    )!;
+    expect(opportunity.AccountId).toBe(account.id);
+    // Renewals of clients the CRM does not know stay unattached.
+    const others = (await deals()).filter((d) => d.id !== deal.id);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.filter((d) => d.associations.companies?.length)).toEqual([]);
+  }, 240_000);
 });
 
 /** With RECORD_HISTORIES=1, keeps this run's history as the workflow type's replay fixture. */

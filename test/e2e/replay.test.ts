@@ -27,6 +27,8 @@ import {
 } from '../support/harness.ts';
 
 const fixtures = new URL('../fixtures/histories/', import.meta.url).pathname;
+/** The tracing interceptors hand spans to this sink; replay has nowhere to send them. */
+const tracingSinkOff = { export: { fn: () => {} } };
 const workflowTypes = [
   'syncConnection',
   'resolveConflict',
@@ -58,6 +60,7 @@ async function replay(histories: { workflowId: string; history: unknown }[], jso
   const options = {
     workflowBundle: { codePath: inject('workflowBundlePath') },
     dataConverter: hubDataConverter(keys),
+    sinks: { exporter: tracingSinkOff },
   };
   for await (const r of Worker.runReplayHistories(options, decoded)) {
     if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
@@ -226,6 +229,7 @@ describe('workflow determinism', () => {
           workflowBundle: bundle,
           dataConverter: hubDataConverter(keys),
           sinks: {
+            exporter: tracingSinkOff,
             replayGuard: {
               scheduled: {
                 fn: (info: { taskQueue: string }, ...call: unknown[]) => {

@@ -1,5 +1,5 @@
 // HubSpot's CRM v3 API as the sandbox serves it: objects (list, read, search, create, update,
-// archive, batch), owners and v4 association reads, with HubSpot's auth errors, rate-limit
+// archive, batch), owners and v4 association reads and batch creates, with HubSpot's auth errors, rate-limit
 // headers and 429 bodies (the shapes @hubspot/api-client inspects), under both the numbered
 // /crm/v3 paths and the date-versioned /crm/objects/2026-03 paths HubSpot is moving to; deal
 // pipelines and custom properties (the renewal pipeline and unique external-id property the hub
@@ -582,6 +582,43 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       });
     }
     return c.json({ status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() });
+  });
+
+  // Labelled or default associations between existing records, both directions at once; an
+  // association that exists already is left as it is (HubSpot answers the same). Assumption: an
+  // unknown record fails the whole batch with 400, as HubSpot does for an invalid object id.
+  app.post('/crm/v4/associations/:from/:to/batch/create', async (c) => {
+    const portal = c.get('portal');
+    const from = objectTypeAliases[c.req.param('from')];
+    const to = objectTypeAliases[c.req.param('to')];
+    if (!from || !to) return c.json(errorBody(portal, 'VALIDATION_ERROR', 'unknown object type'), 400);
+    const body = (await c.req.json().catch(() => null)) as {
+      inputs?: { from?: { id?: string }; to?: { id?: string }; types?: unknown[] }[];
+    } | null;
+    const inputs = body?.inputs ?? [];
+    if (inputs.length > 2000)
+      return c.json(errorBody(portal, 'VALIDATION_ERROR', 'at most 2000 inputs'), 400);
+    const startedAt = new Date().toISOString();
+    for (const input of inputs) {
+      const fromId = String(input.from?.id ?? '');
+      const toId = String(input.to?.id ?? '');
+      if (!portal.objects[from].get(fromId) || !portal.objects[to].get(toId) || !input.types?.length)
+        return c.json(
+          errorBody(portal, 'VALIDATION_ERROR', `invalid association ${from}/${fromId} to ${to}/${toId}`),
+          400,
+        );
+    }
+    const results = inputs.map((input) => {
+      portal.associate(from, String(input.from!.id), to, String(input.to!.id));
+      return {
+        fromObjectTypeId: from,
+        fromObjectId: Number(input.from!.id),
+        toObjectTypeId: to,
+        toObjectId: Number(input.to!.id),
+        labels: [],
+      };
+    });
+    return c.json({ status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() }, 201);
   });
 
   return app;
