@@ -22,7 +22,7 @@ import { type ConnectionContext, ConnectorError, type ConnectorSession } from '.
 import { type LoadedConnection, loadConnection } from '../db/connection-store.ts';
 import { appendEvents } from '../db/outbox.ts';
 import { withTransaction } from '../db/pool.ts';
-import { renewalIntelligence, scoreExpiring } from '../db/renewal-store.ts';
+import { laterTermsSql, renewalIntelligence, scoreExpiring } from '../db/renewal-store.ts';
 import { formatCents } from '../domain/money.ts';
 import { refreshConnectionCredentials } from './credentials.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -37,9 +37,20 @@ export interface UpcomingRenewalsResult {
   upcoming: number;
   /** renewal.upcoming events written by this pass (a policy entering a window it was not told about). */
   notified: number;
+  /** Announced renewals that left the list in this pass, now decided (renewed or lost). */
+  decided: number;
   scored: boolean;
   connections: { connectionId: string; provider: string }[];
 }
+
+export interface CrmCloseResult {
+  /** CRM records closed by this call (won or lost); records already closed are left alone. */
+  closed: number;
+  next: string | null;
+}
+
+/** How long after its decision a renewal's CRM records are still closed by the daily pass. */
+const CLOSE_WITHIN_DAYS = 60;
 
 export interface CrmPushInput {
   tenantId: string;
@@ -170,7 +181,7 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
         where p.tenant_id = $1 and p.deleted_at is null and p.status = 'active'
           and p.effective_date <= $2::date and p.expiration_date > $2::date and p.expiration_date <= $2::date + 90
           -- a term whose renewal is already on the books needs no outreach
-          and not exists (select 1 from policies n where n.prior_policy_id = p.id and n.deleted_at is null)
+          and not exists (${laterTermsSql('p')})
         order by p.id`,
       [tenantId, asOf],
     );
@@ -231,7 +242,23 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
           };
         }),
       );
-      return fresh.length;
+      // Announced renewals no longer on the list are decided once: renewed when a later term
+      // links to them, lost when cancelled, deleted or expired without one. One that left the
+      // list for another reason (its expiration moved out) stays open.
+      const { rowCount: decided } = await db.query(
+        `insert into renewal_outcomes (policy_id, tenant_id, outcome, renewal_policy_id)
+         select p.id, p.tenant_id, case when r.id is null then 'lost' else 'renewed' end, r.id
+           from policies p
+           left join lateral (${laterTermsSql('p')} order by n.effective_date desc, n.id limit 1) r on true
+          where p.tenant_id = $1
+            and exists (select 1 from renewal_notices x where x.policy_id = p.id)
+            and not exists (select 1 from renewal_outreach o where o.policy_id = p.id)
+            and not exists (select 1 from renewal_outcomes d where d.policy_id = p.id)
+            and (r.id is not null or p.deleted_at is not null or p.status <> 'active' or p.expiration_date <= $2::date)
+         on conflict (policy_id) do nothing`,
+        [tenantId, asOf],
+      );
+      return { notified: fresh.length, decided: decided ?? 0 };
     });
     const { rows: connections } = await pool.query<{ id: string; provider: string }>(
       `select id, provider from connections where tenant_id = $1 and status = 'active' order by created_at, id`,
@@ -240,7 +267,8 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     return {
       asOf,
       upcoming: expiring.length,
-      notified,
+      notified: notified.notified,
+      decided: notified.decided,
       scored: intel.model !== null,
       connections: connections
         .filter((c) => {
@@ -300,7 +328,41 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     }
   }
 
-  return { findUpcomingRenewals, pushRenewalsToCrm };
+  /** One page of decided renewals: their records in this CRM are closed as won or lost. */
+  async function closeRenewalsInCrm(input: CrmPushInput): Promise<CrmCloseResult> {
+    const conn = await loadConnection(pool, keyring, input.connectionId);
+    if (conn.tenantId !== input.tenantId) throw new Error('connection belongs to another tenant');
+    const { rows } = await pool.query<DecidedRenewal>(
+      `select policy_id, outcome from renewal_outcomes
+        where tenant_id = $1 and decided_at > now() - make_interval(days => $2)
+          and ($3::uuid is null or policy_id > $3)
+        order by policy_id limit $4`,
+      [input.tenantId, CLOSE_WITHIN_DAYS, input.afterPolicyId, PAGE],
+    );
+    const next = rows.length === PAGE ? rows.at(-1)!.policy_id : null;
+    if (!rows.length) return { closed: 0, next };
+    const { ctx } = open(conn);
+    try {
+      const closed =
+        conn.provider === 'hubspot'
+          ? await closeInHubSpot(ctx, rows)
+          : conn.provider === 'salesforce'
+            ? await closeInSalesforce(ctx, rows)
+            : null;
+      if (closed === null)
+        throw new ConnectorError('bad_request', `${conn.provider} takes no renewal outreach`);
+      return { closed, next };
+    } catch (err) {
+      throw vendorFailure(err);
+    }
+  }
+
+  return { findUpcomingRenewals, pushRenewalsToCrm, closeRenewalsInCrm };
+}
+
+interface DecidedRenewal {
+  policy_id: string;
+  outcome: 'renewed' | 'lost';
 }
 
 export type RenewalOutreachActivities = ReturnType<typeof createRenewalOutreachActivities>;
@@ -336,6 +398,10 @@ const hubspotDealProperties = [
 interface HubSpotSetup {
   pipelineId: string;
   firstStageId: string;
+  /** The pipeline's closed stages: won (probability 1) and lost (probability 0), by metadata. */
+  wonStageId: string | null;
+  lostStageId: string | null;
+  closedStageIds: string[];
   at: number;
 }
 const hubspotSetups = new Map<string, HubSpotSetup>();
@@ -371,7 +437,8 @@ async function hubspotSetup(
       }
     }
   }
-  let pipelines: { id: string; label: string; stages: { id: string; displayOrder: number }[] }[];
+  type Stage = { id: string; displayOrder: number; metadata?: Record<string, string> };
+  let pipelines: { id: string; label: string; stages: Stage[] }[];
   try {
     pipelines = (await throttle.run(() => client.crm.pipelines.pipelinesApi.getAll('deals'))).results;
   } catch (err) {
@@ -401,7 +468,16 @@ async function hubspotSetup(
   }
   const first = [...pipeline.stages].sort((a, b) => a.displayOrder - b.displayOrder)[0];
   if (!first) throw new ConnectorError('bad_request', `HubSpot pipeline ${HS_PIPELINE} has no stages`);
-  const setup = { pipelineId: pipeline.id, firstStageId: first.id, at: Date.now() };
+  // A person may rename stages, so closed ones are known by their metadata, not their labels.
+  const closed = (pipeline.stages as Stage[]).filter((st) => st.metadata?.isClosed === 'true');
+  const setup = {
+    pipelineId: pipeline.id,
+    firstStageId: first.id,
+    wonStageId: closed.find((st) => Number(st.metadata?.probability) === 1)?.id ?? null,
+    lostStageId: closed.find((st) => Number(st.metadata?.probability) === 0)?.id ?? null,
+    closedStageIds: closed.map((st) => st.id),
+    at: Date.now(),
+  };
   hubspotSetups.set(connectionId, setup);
   return setup;
 }
@@ -549,6 +625,79 @@ async function pushToHubSpot(
     }
   }
   return { created, updated: deals.length - created, tasksCreated, tasksUpdated };
+}
+
+/** Open renewal deals of decided renewals move to the pipeline's won or lost stage. */
+async function closeInHubSpot(ctx: ConnectionContext, decided: DecidedRenewal[]): Promise<number> {
+  const client = hubspotClient(ctx);
+  const throttle = throttleFor(
+    `hubspot:${ctx.connectionId}`,
+    rateBudgetFor(ctx, hubspotDefinition.rateBudget),
+  );
+  const setup = await hubspotSetup(client, throttle, ctx.connectionId);
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await throttle.run(fn);
+    } catch (err) {
+      throw classifyHubSpotError(err);
+    }
+  };
+  const outcomeOf = new Map(decided.map((d) => [renewalExternalId(d.policy_id), d.outcome]));
+  const found = await call(() =>
+    client.crm.deals.searchApi.doSearch({
+      filterGroups: [
+        { filters: [{ propertyName: HS_ID_PROPERTY, operator: 'IN', values: [...outcomeOf.keys()] }] },
+      ],
+      properties: [HS_ID_PROPERTY, 'dealstage', 'pipeline'],
+      limit: PAGE,
+    } as never),
+  );
+  const inputs = found.results
+    .filter((d) => d.properties.pipeline === setup.pipelineId)
+    .filter((d) => !setup.closedStageIds.includes(d.properties.dealstage ?? ''))
+    .map((d) => {
+      const won = outcomeOf.get(d.properties[HS_ID_PROPERTY] ?? '') === 'renewed';
+      return { id: d.id, stage: won ? setup.wonStageId : setup.lostStageId };
+    })
+    .filter((d): d is { id: string; stage: string } => d.stage !== null)
+    .map((d) => ({ id: d.id, properties: { dealstage: d.stage } }));
+  if (inputs.length) await call(() => client.crm.deals.batchApi.update({ inputs }));
+  return inputs.length;
+}
+
+/** Open renewal opportunities of decided renewals become Closed Won or Closed Lost. */
+async function closeInSalesforce(ctx: ConnectionContext, decided: DecidedRenewal[]): Promise<number> {
+  const throttle = throttleFor(
+    `salesforce:${ctx.connectionId}`,
+    rateBudgetFor(ctx, salesforceDefinition.rateBudget),
+  );
+  const client = new SalesforceClient(ctx, throttle);
+  const outcomeOf = new Map(decided.map((d) => [renewalExternalId(d.policy_id).toLowerCase(), d.outcome]));
+  const open = await client.call(
+    async (conn) =>
+      (
+        (await conn.query(
+          `SELECT Id, External_Id__c FROM Opportunity WHERE IsClosed = false AND External_Id__c IN (${decided
+            .map((d) => quote(renewalExternalId(d.policy_id)))
+            .join(', ')})`,
+        )) as unknown as { records: { Id: string; External_Id__c: string }[] }
+      ).records,
+  );
+  if (!open.length) return 0;
+  const updates = open.map((o) => ({
+    Id: o.Id,
+    StageName: outcomeOf.get(o.External_Id__c.toLowerCase()) === 'renewed' ? 'Closed Won' : 'Closed Lost',
+  }));
+  const results = (await client.call((conn) =>
+    conn.sobject('Opportunity').update(updates as never, { allOrNone: true }),
+  )) as unknown as { success: boolean; errors?: { message?: string }[] }[];
+  const failed = results.find((r) => !r.success);
+  if (failed)
+    throw new ConnectorError(
+      'bad_request',
+      `Salesforce refused to close a renewal: ${failed.errors?.[0]?.message ?? ''}`,
+    );
+  return updates.length;
 }
 
 // Salesforce: Opportunities of the org's renewal record type, upserted by External_Id__c through

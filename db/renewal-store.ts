@@ -18,6 +18,18 @@ import {
 import type { TransactionType } from '../domain/commissions/types.ts';
 import type { Queryable } from './pool.ts';
 
+/**
+ * SQL for the live later terms of the term aliased `p`: those linked to it by the renewal chain
+ * (prior_policy_id, set by the commission pass) and, before that pass has run, those that start
+ * when it ends and carry its number or name it as their prior policy number.
+ */
+export const laterTermsSql = (p: string) => `select n.id from policies n
+  where n.tenant_id = ${p}.tenant_id and n.deleted_at is null and n.id <> ${p}.id
+    and (n.prior_policy_id = ${p}.id
+         or (n.effective_date = ${p}.expiration_date
+             and (n.policy_number_normalized = ${p}.policy_number_normalized
+                  or upper(regexp_replace(n.prior_policy_number, '[\\s\\-./_#]', '', 'g')) = ${p}.policy_number_normalized)))`;
+
 /** Below this many decided renewals of each outcome the model would learn noise; retention rates stand in. */
 const MIN_EXAMPLES_PER_OUTCOME = 20;
 

@@ -4,7 +4,14 @@
 // upcoming renewals page by page on its vendor's task queue. Only ids and counts pass through
 // history: names and policy details stay in the database. One CRM refusing (bad credentials, a
 // missing record type) is reported in the result and does not keep the others from their update.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+// Renewals that left the list (renewed, or lost) have their CRM records closed as won or lost.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RenewalOutreachActivities } from '../activities/renewal-outreach.ts';
 import { vendorTaskQueue } from '../runtime/task-queues.ts';
 
@@ -41,6 +48,8 @@ export interface CrmOutcome {
   updated: number;
   tasksCreated: number;
   tasksUpdated: number;
+  /** Renewal records closed as won or lost (absent from runs before closing existed). */
+  closed?: number;
   error?: string;
 }
 
@@ -48,6 +57,8 @@ export interface RenewalOutreachResult {
   asOf: string;
   upcoming: number;
   notified: number;
+  /** Renewals decided (renewed or lost) in this pass; absent from runs before deciding existed. */
+  decided?: number;
   scored: boolean;
   crm: CrmOutcome[];
 }
@@ -84,6 +95,20 @@ export async function renewalOutreach(input: RenewalOutreachInput): Promise<Rene
         outcome.tasksUpdated += r.tasksUpdated;
         after = r.next;
       } while (after);
+      if (patched('renewal-closures')) {
+        const { closeRenewalsInCrm } = crmActivities(provider);
+        outcome.closed = 0;
+        do {
+          const r: Awaited<ReturnType<typeof closeRenewalsInCrm>> = await closeRenewalsInCrm({
+            tenantId: input.tenantId,
+            connectionId,
+            asOf,
+            afterPolicyId: after,
+          });
+          outcome.closed += r.closed;
+          after = r.next;
+        } while (after);
+      }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;
@@ -91,5 +116,12 @@ export async function renewalOutreach(input: RenewalOutreachInput): Promise<Rene
     }
     crm.push(outcome);
   }
-  return { asOf, upcoming: found.upcoming, notified: found.notified, scored: found.scored, crm };
+  return {
+    asOf,
+    upcoming: found.upcoming,
+    notified: found.notified,
+    decided: found.decided,
+    scored: found.scored,
+    crm,
+  };
 }

@@ -13,6 +13,7 @@ import {
   type PolicyOpResult,
   renewPolicy,
 } from '../../db/policy-store.ts';
+import { laterTermsSql } from '../../db/renewal-store.ts';
 import { isoDate, policyDraft, policyStatus } from '../../domain/canonical.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import { startConflictDecisions } from '../../runtime/conflict-requests.ts';
@@ -610,12 +611,7 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
          from policies p
         where p.tenant_id = $1 and p.deleted_at is null and p.status = 'active'
           and p.expiration_date >= current_date and p.expiration_date <= current_date + $2::int
-          and not exists (select 1 from policies n
-                           where n.tenant_id = p.tenant_id and n.deleted_at is null and n.id <> p.id
-                             and (n.prior_policy_id = p.id
-                                  or (n.effective_date = p.expiration_date
-                                      and (n.policy_number_normalized = p.policy_number_normalized
-                                           or upper(regexp_replace(n.prior_policy_number, '[\\s\\-./_#]', '', 'g')) = p.policy_number_normalized))))
+          and not exists (${laterTermsSql('p')})
           ${after}
         order by p.expiration_date, p.id
         limit $${params.length}`,

@@ -9,6 +9,7 @@ import { Webhooks } from './0007-webhooks.ts';
 import { SessionsOauth } from './0008-sessions-oauth.ts';
 import { OutboundCrmAccounting } from './0009-outbound-crm-accounting.ts';
 import { ClientCodeCase } from './0010-client-code-case.ts';
+import { RenewalOutcomes } from './0011-renewal-outcomes.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -21,4 +22,5 @@ export const migrations = [
   { name: '0008-sessions-oauth', class: SessionsOauth },
   { name: '0009-outbound-crm-accounting', class: OutboundCrmAccounting },
   { name: '0010-client-code-case', class: ClientCodeCase },
+  { name: '0011-renewal-outcomes', class: RenewalOutcomes },
 ];

@@ -2,7 +2,8 @@
 // HubSpot and Salesforce, and POST /v1/renewals/outreach runs the workflow that announces each
 // policy expiring within 90 days once per window and keeps exactly one renewal deal/opportunity
 // and one producer task per policy in each CRM, however often it runs, attached to the client's
-// company or account once that CRM's sync has brought the client.
+// company or account once that CRM's sync has brought the client; a renewal that lapses is
+// closed as lost, one renewed through the API as won.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,11 +76,34 @@ describe('renewal outreach into the CRMs', () => {
     );
   const outreach = async () =>
     (
-      await h.pool.query<{ policy_id: string; window_days: number; probability: number | null }>(
-        'select policy_id, window_days, probability from renewal_outreach where tenant_id = $1',
+      await h.pool.query<{
+        policy_id: string;
+        window_days: number;
+        probability: number | null;
+        expiration_date: string;
+      }>(
+        `select policy_id, window_days, probability, to_char(expiration_date, 'YYYY-MM-DD') as expiration_date
+           from renewal_outreach where tenant_id = $1 order by policy_id`,
         [tenantId],
       )
     ).rows;
+  /** The Renewals pipeline's closed stages, by their metadata. */
+  const renewalStages = async () => {
+    const pipelines = await fetch(`${hubspot.baseUrl}/crm/v3/pipelines/deals`, {
+      headers: { authorization: `Bearer ${hubspot.accessToken}` },
+    }).then(
+      (r) =>
+        r.json() as Promise<{
+          results: { label: string; stages: { id: string; metadata: Record<string, string> }[] }[];
+        }>,
+    );
+    const stages = pipelines.results.find((p) => p.label === 'Renewals')!.stages;
+    const closed = (probability: string) =>
+      stages.find(
+        (st) => st.metadata.isClosed === 'true' && Number(st.metadata.probability) === Number(probability),
+      )!.id;
+    return { won: closed('1'), lost: closed('0') };
+  };
 
   beforeAll(async () => {
     ({ tenantId, apiKey } = await h.newTenant('Renewal Agency'));
@@ -207,6 +231,37 @@ describe('renewal outreach into the CRMs', () => {
     expect(await sf('Opportunity')).toHaveLength(ever.size);
     expect(await tasks()).toHaveLength(ever.size);
 
+    // Renewals announced before that expired since without a renewal are lost: their deal moves to
+    // the pipeline's lost stage and their opportunity to Closed Lost.
+    const lapsed = before.filter(
+      (b) => !now.some((p) => p.policy_id === b.policy_id) && b.expiration_date <= '2026-12-02',
+    );
+    expect(lapsed.length).toBeGreaterThan(0);
+    expect(later.result.decided).toBe(lapsed.length);
+    for (const crm of later.result.crm) expect(crm.closed, crm.provider).toBe(lapsed.length);
+    const stages = await renewalStages();
+    const dealOf = async (policyId: string) =>
+      (await deals()).find((d) => d.properties.commission_hub_renewal_id === `ch-renewal-${policyId}`)!;
+    const oppOf = async (policyId: string) =>
+      (await sf('Opportunity')).find((o) => o.External_Id__c === `ch-renewal-${policyId}`)!;
+    for (const l of lapsed) {
+      expect((await dealOf(l.policy_id)).properties.dealstage).toBe(stages.lost);
+      expect((await oppOf(l.policy_id)).StageName).toBe('Closed Lost');
+    }
+
+    // A renewal bound through the API: the next pass closes its records as won, once.
+    const renewing = now[0]!;
+    const renewed = await h.request('POST', `/v1/policies/${renewing.policy_id}/renew`, { apiKey, body: {} });
+    expect(renewed.status, await renewed.clone().text()).toBe(201);
+    const after = await run({ as_of: '2026-12-02' });
+    expect(after.result.decided).toBe(1);
+    for (const crm of after.result.crm) expect(crm.closed, crm.provider).toBe(1);
+    expect((await dealOf(renewing.policy_id)).properties.dealstage).toBe(stages.won);
+    expect((await oppOf(renewing.policy_id)).StageName).toBe('Closed Won');
+    const again = await run({ as_of: '2026-12-02' });
+    expect(again.result.decided).toBe(0);
+    for (const crm of again.result.crm) expect(crm.closed, crm.provider).toBe(0);
+
     // The daily schedule exists for the tenant and starts this workflow.
     const schedule = await h.temporal.schedule.getHandle(`renewal-outreach/${tenantId}/daily`).describe();
     expect(schedule.action.type).toBe('startWorkflow');
@@ -248,10 +303,18 @@ describe('renewal outreach into the CRMs', () => {
       (o) => o.External_Id__c === `ch-renewal-${client.policy_id}`,
     )!;
     expect(opportunity.AccountId).toBe(account.id);
-    // Renewals of clients the CRM does not know stay unattached.
-    const others = (await deals()).filter((d) => d.id !== deal.id);
-    expect(others.length).toBeGreaterThan(0);
-    expect(others.filter((d) => d.associations.companies?.length)).toEqual([]);
+    // Exactly the client's renewals sit on its company; renewals of clients the CRM does not know
+    // stay unattached.
+    const { rows: mine } = await h.pool.query<{ policy_id: string }>(
+      `select o.policy_id from renewal_outreach o join policies p on p.id = o.policy_id
+         join policies q on q.id = $2 where o.tenant_id = $1 and p.client_id = q.client_id`,
+      [tenantId, client.policy_id],
+    );
+    const attached = (await deals()).filter((d) => d.associations.companies?.length);
+    expect(new Set(attached.map((d) => d.properties.commission_hub_renewal_id))).toEqual(
+      new Set(mine.map((m) => `ch-renewal-${m.policy_id}`)),
+    );
+    expect((await deals()).length).toBeGreaterThan(attached.length);
   }, 240_000);
 });
 
