@@ -482,11 +482,8 @@ async function hubspotSetup(
   return setup;
 }
 
-async function pushToHubSpot(
-  ctx: ConnectionContext,
-  session: ConnectorSession,
-  rows: RenewalRow[],
-): Promise<PushCounts> {
+/** The HubSpot client on the connection's budget, the portal's renewal setup, and a paced, classified call. */
+async function openHubSpot(ctx: ConnectionContext) {
   const client = hubspotClient(ctx);
   const throttle = throttleFor(
     `hubspot:${ctx.connectionId}`,
@@ -500,6 +497,15 @@ async function pushToHubSpot(
       throw classifyHubSpotError(err);
     }
   };
+  return { client, setup, call };
+}
+
+async function pushToHubSpot(
+  ctx: ConnectionContext,
+  session: ConnectorSession,
+  rows: RenewalRow[],
+): Promise<PushCounts> {
+  const { client, setup, call } = await openHubSpot(ctx);
 
   // The producer's HubSpot user, by email.
   const owners = new Map<string, string | null>();
@@ -629,19 +635,7 @@ async function pushToHubSpot(
 
 /** Open renewal deals of decided renewals move to the pipeline's won or lost stage. */
 async function closeInHubSpot(ctx: ConnectionContext, decided: DecidedRenewal[]): Promise<number> {
-  const client = hubspotClient(ctx);
-  const throttle = throttleFor(
-    `hubspot:${ctx.connectionId}`,
-    rateBudgetFor(ctx, hubspotDefinition.rateBudget),
-  );
-  const setup = await hubspotSetup(client, throttle, ctx.connectionId);
-  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await throttle.run(fn);
-    } catch (err) {
-      throw classifyHubSpotError(err);
-    }
-  };
+  const { client, setup, call } = await openHubSpot(ctx);
   const outcomeOf = new Map(decided.map((d) => [renewalExternalId(d.policy_id), d.outcome]));
   const found = await call(() =>
     client.crm.deals.searchApi.doSearch({

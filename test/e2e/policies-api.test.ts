@@ -215,34 +215,33 @@ describe('single policy writes', () => {
 });
 
 describe('clients across systems', () => {
+  /** One client record as a connection of `provider` would write it; returns its canonical id. */
+  const write = async (
+    key: string,
+    provider: string,
+    externalId: string,
+    fields: Record<string, unknown>,
+  ) => {
+    const connectionId = await ensureSourceConnection(h.pool, tenantId, key, { provider, displayName: key });
+    const written = await writeSourceRecords(
+      h.pool,
+      { tenantId, connectionId, provider, stream: 'clients' },
+      [
+        {
+          externalId,
+          payload: fields,
+          entity: 'client',
+          draft: clientDraft.parse(fields),
+          resolved: {},
+          updatedAt: new Date().toISOString(),
+        },
+      ],
+      undefined,
+    );
+    return written.items[0]!.canonicalId;
+  };
+
   test('the AMS lookup code is kept and finds the same client in another system, whatever its name there', async () => {
-    const write = async (
-      key: string,
-      provider: string,
-      externalId: string,
-      fields: Record<string, unknown>,
-    ) => {
-      const connectionId = await ensureSourceConnection(h.pool, tenantId, key, {
-        provider,
-        displayName: key,
-      });
-      const written = await writeSourceRecords(
-        h.pool,
-        { tenantId, connectionId, provider, stream: 'clients' },
-        [
-          {
-            externalId,
-            payload: fields,
-            entity: 'client',
-            draft: clientDraft.parse(fields),
-            resolved: {},
-            updatedAt: new Date().toISOString(),
-          },
-        ],
-        undefined,
-      );
-      return written.items[0]!.canonicalId;
-    };
     const epic = await write('test-epic', 'applied-epic', 'cl-1', {
       kind: 'business',
       displayName: 'Gomes Landscaping LLC',
@@ -264,33 +263,6 @@ describe('clients across systems', () => {
   });
 
   test('a client code matches without case, but never merges two parties whose names have nothing in common', async () => {
-    const write = async (
-      key: string,
-      provider: string,
-      externalId: string,
-      fields: Record<string, unknown>,
-    ) => {
-      const connectionId = await ensureSourceConnection(h.pool, tenantId, key, {
-        provider,
-        displayName: key,
-      });
-      const written = await writeSourceRecords(
-        h.pool,
-        { tenantId, connectionId, provider, stream: 'clients' },
-        [
-          {
-            externalId,
-            payload: fields,
-            entity: 'client',
-            draft: clientDraft.parse(fields),
-            resolved: {},
-            updatedAt: new Date().toISOString(),
-          },
-        ],
-        undefined,
-      );
-      return written.items[0]!.canonicalId;
-    };
     const epic = await write('case-epic', 'applied-epic', 'cl-2', {
       kind: 'person',
       displayName: 'Rivera, Maria',
