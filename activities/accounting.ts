@@ -5,7 +5,8 @@
 // journal writer does the rest: look up by DocNumber, create what is missing, update what
 // changed with the SyncToken just read (re-read once on a stale one), leave the rest alone.
 // Entries posted earlier for carriers whose month has since come to nothing (reversed or
-// corrected transactions) are deleted, so the books match the journal of today.
+// corrected transactions) are deleted once today's are written, so the books match the journal
+// of today; a month whose journal is empty altogether deletes nothing.
 
 import { rateBudgetFor } from '../connectors/kit/rate-budget.ts';
 import { throttleFor } from '../connectors/kit/throttle.ts';
@@ -138,15 +139,10 @@ export function createAccountingActivities(deps: ActivityDeps) {
         ctx,
         throttleFor(`quickbooks:${conn.id}`, rateBudgetFor(ctx, quickbooksDefinition.rateBudget)),
       );
-      const session = registered('quickbooks').connector.open(ctx);
-      const removed = await session.removeAbsent!(
-        'journal_entries',
-        'DocNumber',
-        docNumberPrefix(input.period),
-        entries.map((e) => e.docNumber),
-      );
-      result.removed = removed.length;
+      // A month with no journal at all deletes nothing: that is more likely missing data (a
+      // connection's records swept, an old month asked for) than a month that came to nothing.
       if (!entries.length) return result;
+      const session = registered('quickbooks').connector.open(ctx);
       const accounts = await accountIds(client, chart);
       const vendors = await vendorIds(client, [...new Set(entries.map((e) => e.carrierName))]);
       const written = await session.upsert!(
@@ -174,6 +170,14 @@ export function createAccountingActivities(deps: ActivityDeps) {
       );
       result.created = written.filter((w) => w.created).length;
       result.existing = written.length - result.created;
+      // Only once today's entries are written: a renamed carrier's new entry exists before its old one goes.
+      const removed = await session.removeAbsent!(
+        'journal_entries',
+        'DocNumber',
+        docNumberPrefix(input.period),
+        entries.map((e) => e.docNumber),
+      );
+      result.removed = removed.length;
       return result;
     } catch (err) {
       throw err instanceof ConnectorError ? toActivityFailure(err) : err;

@@ -51,6 +51,8 @@ export interface CrmCloseResult {
 
 /** How long after its decision a renewal's CRM records are still closed by the daily pass. */
 const CLOSE_WITHIN_DAYS = 60;
+/** Days past expiration without a later term before a renewal counts as lost. */
+export const LAPSE_GRACE_DAYS = 30;
 
 export interface CrmPushInput {
   tenantId: string;
@@ -242,21 +244,26 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
           };
         }),
       );
-      // Announced renewals no longer on the list are decided once: renewed when a later term
-      // links to them, lost when cancelled, deleted or expired without one. One that left the
-      // list for another reason (its expiration moved out) stays open.
+      // Announced renewals no longer on the list are decided: renewed when a later term exists;
+      // lost when cancelled or deleted, or when a grace period past expiration has gone by with no
+      // later term (renewal terms often reach the AMS days late). A later term still turns a lost
+      // renewal into a renewed one. One that left the list for another reason (its expiration
+      // moved out) stays open.
       const { rowCount: decided } = await db.query(
         `insert into renewal_outcomes (policy_id, tenant_id, outcome, renewal_policy_id)
          select p.id, p.tenant_id, case when r.id is null then 'lost' else 'renewed' end, r.id
            from policies p
            left join lateral (${laterTermsSql('p')} order by n.effective_date desc, n.id limit 1) r on true
+           left join renewal_outcomes d on d.policy_id = p.id and d.tenant_id = p.tenant_id
           where p.tenant_id = $1
-            and exists (select 1 from renewal_notices x where x.policy_id = p.id)
-            and not exists (select 1 from renewal_outreach o where o.policy_id = p.id)
-            and not exists (select 1 from renewal_outcomes d where d.policy_id = p.id)
-            and (r.id is not null or p.deleted_at is not null or p.status <> 'active' or p.expiration_date <= $2::date)
-         on conflict (policy_id) do nothing`,
-        [tenantId, asOf],
+            and exists (select 1 from renewal_notices x where x.tenant_id = $1 and x.policy_id = p.id)
+            and not exists (select 1 from renewal_outreach o where o.tenant_id = $1 and o.policy_id = p.id)
+            and (d.policy_id is null or (d.outcome = 'lost' and r.id is not null))
+            and (r.id is not null or p.deleted_at is not null or p.status = 'cancelled'
+                 or p.expiration_date <= $2::date - $3::int)
+         on conflict (policy_id) do update
+           set outcome = 'renewed', renewal_policy_id = excluded.renewal_policy_id, decided_at = now()`,
+        [tenantId, asOf, LAPSE_GRACE_DAYS],
       );
       return { notified: fresh.length, decided: decided ?? 0 };
     });
@@ -376,7 +383,8 @@ type PushCounts = Omit<CrmPushResult, 'processed' | 'next'>;
 const HS_ID_PROPERTY = 'commission_hub_renewal_id';
 const HS_PIPELINE = 'Renewals';
 const HS_TASK_TO_DEAL = 216;
-const HS_DEAL_TO_COMPANY = 5;
+// Unlabeled deal-to-company (5 is the primary company, which stays the producer's choice).
+const HS_DEAL_TO_COMPANY = 341;
 const HS_DEAL_TO_CONTACT = 3;
 
 const hubspotDealProperties = [
@@ -565,6 +573,8 @@ async function pushToHubSpot(
   const created = deals.filter((d) => d.created).length;
 
   // Each deal sits on the client's company (or contact) record, where the producer looks first.
+  // A client record merged or deleted in HubSpot since the last sync refuses its association: the
+  // batch is then tried one by one and such records skipped, so one stale id never stops the push.
   for (const [stream, typeId] of [
     ['companies', HS_DEAL_TO_COMPANY],
     ['contacts', HS_DEAL_TO_CONTACT],
@@ -577,8 +587,18 @@ async function pushToHubSpot(
         to: { id: r.crm_client_id! },
         types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }],
       }));
-    if (inputs.length)
-      await call(() => client.crm.associations.v4.batchApi.create('deals', stream, { inputs } as never));
+    if (!inputs.length) continue;
+    const associate = (batch: typeof inputs) =>
+      call(() => client.crm.associations.v4.batchApi.create('deals', stream, { inputs: batch } as never));
+    try {
+      await associate(inputs);
+    } catch (err) {
+      if (!(err instanceof ConnectorError) || err.kind !== 'bad_request') throw err;
+      for (const one of inputs)
+        await associate([one]).catch((e: unknown) => {
+          if (!(e instanceof ConnectorError) || e.kind !== 'bad_request') throw e;
+        });
+    }
   }
 
   // Each deal's tasks, then ours among them by the reference line in the body.
@@ -646,12 +666,14 @@ async function closeInHubSpot(ctx: ConnectionContext, decided: DecidedRenewal[])
       limit: PAGE,
     } as never),
   );
+  // Open deals close; a deal closed as lost reopens as won when the renewal turned up late.
   const inputs = found.results
     .filter((d) => d.properties.pipeline === setup.pipelineId)
-    .filter((d) => !setup.closedStageIds.includes(d.properties.dealstage ?? ''))
     .map((d) => {
       const won = outcomeOf.get(d.properties[HS_ID_PROPERTY] ?? '') === 'renewed';
-      return { id: d.id, stage: won ? setup.wonStageId : setup.lostStageId };
+      const stage = d.properties.dealstage ?? '';
+      const due = !setup.closedStageIds.includes(stage) || (won && stage === setup.lostStageId);
+      return { id: d.id, stage: due ? (won ? setup.wonStageId : setup.lostStageId) : null };
     })
     .filter((d): d is { id: string; stage: string } => d.stage !== null)
     .map((d) => ({ id: d.id, properties: { dealstage: d.stage } }));
@@ -667,21 +689,24 @@ async function closeInSalesforce(ctx: ConnectionContext, decided: DecidedRenewal
   );
   const client = new SalesforceClient(ctx, throttle);
   const outcomeOf = new Map(decided.map((d) => [renewalExternalId(d.policy_id).toLowerCase(), d.outcome]));
-  const open = await client.call(
+  const found = await client.call(
     async (conn) =>
       (
         (await conn.query(
-          `SELECT Id, External_Id__c FROM Opportunity WHERE IsClosed = false AND External_Id__c IN (${decided
+          `SELECT Id, External_Id__c, IsClosed, StageName FROM Opportunity WHERE External_Id__c IN (${decided
             .map((d) => quote(renewalExternalId(d.policy_id)))
             .join(', ')})`,
-        )) as unknown as { records: { Id: string; External_Id__c: string }[] }
+        )) as unknown as {
+          records: { Id: string; External_Id__c: string; IsClosed: boolean; StageName: string }[];
+        }
       ).records,
   );
-  if (!open.length) return 0;
-  const updates = open.map((o) => ({
-    Id: o.Id,
-    StageName: outcomeOf.get(o.External_Id__c.toLowerCase()) === 'renewed' ? 'Closed Won' : 'Closed Lost',
-  }));
+  // Open opportunities close; one closed as lost reopens as won when the renewal turned up late.
+  const updates = found
+    .map((o) => ({ o, won: outcomeOf.get(o.External_Id__c.toLowerCase()) === 'renewed' }))
+    .filter(({ o, won }) => !o.IsClosed || (won && o.StageName === 'Closed Lost'))
+    .map(({ o, won }) => ({ Id: o.Id, StageName: won ? 'Closed Won' : 'Closed Lost' }));
+  if (!updates.length) return 0;
   const results = (await client.call((conn) =>
     conn.sobject('Opportunity').update(updates as never, { allOrNone: true }),
   )) as unknown as { success: boolean; errors?: { message?: string }[] }[];
@@ -732,10 +757,30 @@ async function pushToSalesforce(
   const ownerOf = (r: RenewalRow) =>
     r.producer_email ? userOf.get(r.producer_email.toLowerCase()) : undefined;
   const externalIds = rows.map((r) => renewalExternalId(r.policy_id));
-  const existing = await query<{ External_Id__c: string }>(
-    `SELECT Id, External_Id__c FROM Opportunity WHERE External_Id__c IN (${externalIds.map(quote).join(', ')})`,
+  const existing = await query<{ External_Id__c: string; AccountId: string | null }>(
+    `SELECT Id, External_Id__c, AccountId FROM Opportunity WHERE External_Id__c IN (${externalIds.map(quote).join(', ')})`,
   );
   const known = new Set(existing.map((o) => o.External_Id__c.toLowerCase()));
+  const placed = new Set(existing.filter((o) => o.AccountId).map((o) => o.External_Id__c.toLowerCase()));
+  // Accounts merged or deleted since the last sync would fail the whole upsert: only live ones.
+  const accountIds = [
+    ...new Set(
+      rows.filter((r) => r.crm_client_stream === 'accounts' && r.crm_client_id).map((r) => r.crm_client_id!),
+    ),
+  ];
+  const liveAccounts = new Set(
+    accountIds.length
+      ? (
+          await query<{ Id: string }>(
+            `SELECT Id FROM Account WHERE Id IN (${accountIds.map(quote).join(', ')})`,
+          )
+        ).map((a) => a.Id)
+      : [],
+  );
+  const liveAccount = (r: RenewalRow) =>
+    r.crm_client_stream === 'accounts' && r.crm_client_id && liveAccounts.has(r.crm_client_id)
+      ? r.crm_client_id
+      : undefined;
   const opportunities = await session.upsert!(
     'opportunities',
     'External_Id__c',
@@ -752,8 +797,8 @@ async function pushToSalesforce(
           Amount: premiumText(r),
           Probability: r.probability === null ? undefined : Math.round(r.probability * 1000) / 10,
           OwnerId: ownerOf(r),
-          // On the client's account, when this org has it.
-          AccountId: r.crm_client_stream === 'accounts' ? (r.crm_client_id ?? undefined) : undefined,
+          // On the client's account when this org still has it; an account someone chose is kept.
+          AccountId: placed.has(externalId) ? undefined : liveAccount(r),
           Prior_Policy_Number__c: r.policy_number,
           Carrier_Name__c: r.carrier_name ?? undefined,
           Line_Of_Business__c: r.line_of_business ?? undefined,

@@ -33,7 +33,31 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
-const fillerWords = new Set(['and', 'the', 'of', 'a', 'an', 'de', 'la', 'y']);
+// Words many unrelated parties share, which say nothing about being the same one.
+const fillerWords = new Set([
+  'and',
+  'the',
+  'of',
+  'a',
+  'an',
+  'de',
+  'la',
+  'y',
+  'insurance',
+  'services',
+  'service',
+  'group',
+  'family',
+  'trust',
+  'agency',
+  'holdings',
+  'enterprises',
+  'partners',
+  'associates',
+  'international',
+  'solutions',
+  'management',
+]);
 
 /**
  * Whether two normalised names could be the same party: they share a word that is not filler

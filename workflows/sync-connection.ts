@@ -149,12 +149,15 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
     const req = request!;
     request = null;
     phase = 'starting';
-    // A workflow run begins at most one sync run, so the run's own id names it. It is fixed by
-    // Temporal, where a uuid4() comes from the workflow's random stream, which interceptors draw
-    // on too (tracing span ids): replayed under a different interceptor set, uuid4() gave another
-    // id than the one in the database, and the full sync's sweep would have deleted every record.
-    // Histories begun before this change keep their recorded path.
-    const syncRunId = patched('sync-run-id-is-workflow-run-id') ? workflowInfo().runId : uuid4();
+    // A workflow run begins at most one sync run, so the run's id names it: the id recorded on its
+    // start event, which a reset keeps (runId changes). It is fixed by Temporal, where a uuid4()
+    // comes from the workflow's random stream, which interceptors draw on too (tracing span ids):
+    // replayed under a different interceptor set, uuid4() gave another id than the one in the
+    // database, and the full sync's sweep would have deleted every record. Histories begun before
+    // this change keep their recorded path.
+    const syncRunId = patched('sync-run-id-is-workflow-run-id')
+      ? workflowInfo().originalExecutionRunId
+      : uuid4();
     const begun = await beginSyncRun({
       syncRunId,
       connectionId: input.connectionId,

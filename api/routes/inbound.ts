@@ -206,7 +206,8 @@ async function clientFor(
   }
   const { rows } = await db.query<{ id: string }>(
     `select id from clients where tenant_id = $1 and deleted_at is null
-        and (lookup_code = $2 or ($3::text is not null and email = $3)) order by (lookup_code = $2) desc limit 1`,
+        and (upper(lookup_code) = upper($2) or ($3::text is not null and email = $3))
+      order by (upper(lookup_code) = upper($2)) desc limit 1`,
     [scope.tenantId, d.client_id ?? null, d.client_email ? normalizeEmail(d.client_email) : null],
   );
   return rows[0]?.id ?? null;

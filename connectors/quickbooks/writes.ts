@@ -176,25 +176,29 @@ export async function removeAbsentJournalEntries(
   }
   const kept = new Set(keep);
   const like = `${prefix.replace(/[%_]/g, '')}%`;
-  const removed: string[] = [];
+  // All pages first: deleting while paging by position would shift later rows past the cursor.
+  const found: QboObject[] = [];
   for (let start = 1; ; start += 1000) {
     const { rows } = await client.query(
       'JournalEntry',
       `where DocNumber LIKE ${quote(like)} ORDERBY Id STARTPOSITION ${start} MAXRESULTS 1000`,
     );
-    for (const row of rows) {
-      const docNumber = String(row.DocNumber ?? '');
-      if (!docNumber.startsWith(prefix) || kept.has(docNumber)) continue;
-      try {
-        await client.delete('JournalEntry', row);
-      } catch (err) {
-        if (!isStale(err)) throw err;
-        await client.delete('JournalEntry', await client.read('JournalEntry', String(row.Id)));
-      }
-      removed.push(docNumber);
-    }
-    if (rows.length < 1000) return removed;
+    found.push(...rows);
+    if (rows.length < 1000) break;
   }
+  const removed: string[] = [];
+  for (const row of found) {
+    const docNumber = String(row.DocNumber ?? '');
+    if (!docNumber.startsWith(prefix) || kept.has(docNumber)) continue;
+    try {
+      await client.delete('JournalEntry', row);
+    } catch (err) {
+      if (!isStale(err)) throw err;
+      await client.delete('JournalEntry', await client.read('JournalEntry', String(row.Id)));
+    }
+    removed.push(docNumber);
+  }
+  return removed;
 }
 
 /** A sparse update with the SyncToken read; if someone changed it since, read again and retry once. */

@@ -231,22 +231,20 @@ describe('renewal outreach into the CRMs', () => {
     expect(await sf('Opportunity')).toHaveLength(ever.size);
     expect(await tasks()).toHaveLength(ever.size);
 
-    // Renewals announced before that expired since without a renewal are lost: their deal moves to
-    // the pipeline's lost stage and their opportunity to Closed Lost.
-    const lapsed = before.filter(
-      (b) => !now.some((p) => p.policy_id === b.policy_id) && b.expiration_date <= '2026-12-02',
-    );
+    // Renewals announced before that expired since are not lost yet: renewal terms often reach the
+    // AMS days late, so their deals and opportunities stay open through the grace period.
+    const lapsed = before.filter((b) => !now.some((p) => p.policy_id === b.policy_id));
     expect(lapsed.length).toBeGreaterThan(0);
-    expect(later.result.decided).toBe(lapsed.length);
-    for (const crm of later.result.crm) expect(crm.closed, crm.provider).toBe(lapsed.length);
+    expect(lapsed.every((l) => l.expiration_date > '2026-11-02')).toBe(true);
+    expect(later.result.decided).toBe(0);
     const stages = await renewalStages();
     const dealOf = async (policyId: string) =>
       (await deals()).find((d) => d.properties.commission_hub_renewal_id === `ch-renewal-${policyId}`)!;
     const oppOf = async (policyId: string) =>
       (await sf('Opportunity')).find((o) => o.External_Id__c === `ch-renewal-${policyId}`)!;
     for (const l of lapsed) {
-      expect((await dealOf(l.policy_id)).properties.dealstage).toBe(stages.lost);
-      expect((await oppOf(l.policy_id)).StageName).toBe('Closed Lost');
+      expect([stages.won, stages.lost]).not.toContain((await dealOf(l.policy_id)).properties.dealstage);
+      expect((await oppOf(l.policy_id)).IsClosed).toBe(false);
     }
 
     // A renewal bound through the API: the next pass closes its records as won, once.
@@ -285,6 +283,18 @@ describe('renewal outreach into the CRMs', () => {
       Name: client.display_name,
       Agency_Client_Code__c: client.lookup_code,
     });
+    // Another client's company, synced and then deleted in HubSpot before the push: its association
+    // is refused, and the push goes on without it.
+    const { rows: second } = await h.pool.query<{ display_name: string; lookup_code: string }>(
+      `select c.display_name, c.lookup_code from renewal_outreach o
+         join policies p on p.id = o.policy_id join clients c on c.id = p.client_id
+        where o.tenant_id = $1 and c.lookup_code is not null and c.lookup_code <> $2
+        order by o.policy_id limit 1`,
+      [tenantId, client.lookup_code],
+    );
+    const stale = await sandboxAdmin<{ id: string }>(`${hubspot.adminUrl}/objects/companies`, 'POST', {
+      properties: { name: second[0]!.display_name, agency_client_code: second[0]!.lookup_code },
+    });
     for (const [connectionId, provider] of [
       [hubspotConnection, 'hubspot'],
       [salesforceConnection, 'salesforce'],
@@ -292,9 +302,11 @@ describe('renewal outreach into the CRMs', () => {
       await startSync(h, { connectionId, tenantId, provider }, 'full');
       expect((await syncResult(h, connectionId)).status).toBe('completed');
     }
+    await sandboxAdmin(`${hubspot.adminUrl}/objects/companies/${stale.id}`, 'DELETE');
 
     // The last pass (a month on) found this renewal; the same pass again attaches it.
-    await run({ as_of: '2026-12-02' });
+    const attaching = await run({ as_of: '2026-12-02' });
+    for (const crm of attaching.result.crm) expect(crm.error, crm.provider).toBeUndefined();
     const deal = (await deals()).find(
       (d) => d.properties.commission_hub_renewal_id === `ch-renewal-${client.policy_id}`,
     )!;
@@ -316,6 +328,45 @@ describe('renewal outreach into the CRMs', () => {
     );
     expect((await deals()).length).toBeGreaterThan(attached.length);
   }, 240_000);
+  test('renewals past the grace period without a renewal close as lost; one renewed late turns to won', async () => {
+    const announced = (
+      await h.pool.query<{ policy_id: string; expiration_date: string }>(
+        `select n.policy_id, to_char(min(n.expiration_date), 'YYYY-MM-DD') as expiration_date
+           from renewal_notices n where n.tenant_id = $1
+            and not exists (select 1 from renewal_outcomes d where d.policy_id = n.policy_id)
+          group by n.policy_id`,
+        [tenantId],
+      )
+    ).rows;
+    const lapsing = announced.filter((a) => a.expiration_date <= '2026-12-06');
+    expect(lapsing.length).toBeGreaterThan(0);
+    const january = await run({ as_of: '2027-01-05' });
+    expect(january.result.decided).toBe(lapsing.length);
+    for (const crm of january.result.crm) expect(crm.closed, crm.provider).toBe(lapsing.length);
+    const stages = await renewalStages();
+    const dealOf = async (policyId: string) =>
+      (await deals()).find((d) => d.properties.commission_hub_renewal_id === `ch-renewal-${policyId}`)!;
+    const oppOf = async (policyId: string) =>
+      (await sf('Opportunity')).find((o) => o.External_Id__c === `ch-renewal-${policyId}`)!;
+    for (const l of lapsing) {
+      expect((await dealOf(l.policy_id)).properties.dealstage).toBe(stages.lost);
+      expect((await oppOf(l.policy_id)).StageName).toBe('Closed Lost');
+    }
+
+    // The renewal term of one of them reaches the hub late: the lost renewal becomes a won one.
+    const late = lapsing[0]!;
+    const renewed = await h.request('POST', `/v1/policies/${late.policy_id}/renew`, { apiKey, body: {} });
+    expect(renewed.status, await renewed.clone().text()).toBe(201);
+    const again = await run({ as_of: '2027-01-05' });
+    expect(again.result.decided).toBe(1);
+    for (const crm of again.result.crm) expect(crm.closed, crm.provider).toBe(1);
+    expect((await dealOf(late.policy_id)).properties.dealstage).toBe(stages.won);
+    expect((await oppOf(late.policy_id)).StageName).toBe('Closed Won');
+    const { rows } = await h.pool.query('select outcome from renewal_outcomes where policy_id = $1', [
+      late.policy_id,
+    ]);
+    expect(rows[0].outcome).toBe('renewed');
+  }, 180_000);
 });
 
 /** With RECORD_HISTORIES=1, keeps this run's history as the workflow type's replay fixture. */

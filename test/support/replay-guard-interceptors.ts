@@ -1,5 +1,6 @@
 // Workflow interceptors for the replay guard (test/e2e/replay.test.ts), bundled only there. They
-// draw from the workflow's random stream before every activity, as a newly added interceptor
+// draw from the workflow's random stream when a run starts, on every signal and before every
+// activity, as a newly added interceptor
 // (tracing, say) might, and report each activity's input to a sink that also runs during replay,
 // so the test can compare what replay would schedule with what the history recorded. Temporal's
 // own replay check compares command types only, not inputs.
@@ -7,7 +8,10 @@ import {
   type ActivityInput,
   type Next,
   proxySinks,
+  type SignalInput,
   type Sinks,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
@@ -34,4 +38,18 @@ class RecordActivityInputs implements WorkflowOutboundCallsInterceptor {
   }
 }
 
-export const interceptors: WorkflowInterceptorsFactory = () => ({ outbound: [new RecordActivityInputs()] });
+class DrawOnInbound implements WorkflowInboundCallsInterceptor {
+  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
+    Math.random();
+    return next(input);
+  }
+  handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
+    Math.random();
+    return next(input);
+  }
+}
+
+export const interceptors: WorkflowInterceptorsFactory = () => ({
+  inbound: [new DrawOnInbound()],
+  outbound: [new RecordActivityInputs()],
+});

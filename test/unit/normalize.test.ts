@@ -27,6 +27,7 @@ describe('namesCouldMatch', () => {
     ['Acme Bakery Inc', 'Adam Gomes', false],
     ['The Bank of Austin', 'The House of Pancakes', false],
     ['Li Wei', 'Wei, Li', true],
+    ['Acme Services Group', 'Beta Services Group', false],
   ])('%s / %s → %s', (a, b, expected) => {
     expect(namesCouldMatch(normalizeName(a), normalizeName(b))).toBe(expected);
   });

@@ -586,7 +586,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
 
   // Labelled or default associations between existing records, both directions at once; an
   // association that exists already is left as it is (HubSpot answers the same). Assumption: an
-  // unknown record fails the whole batch with 400, as HubSpot does for an invalid object id.
+  // unknown or archived record fails the whole batch with 400, as HubSpot does for an invalid id.
   app.post('/crm/v4/associations/:from/:to/batch/create', async (c) => {
     const portal = c.get('portal');
     const from = objectTypeAliases[c.req.param('from')];
@@ -602,7 +602,11 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
     for (const input of inputs) {
       const fromId = String(input.from?.id ?? '');
       const toId = String(input.to?.id ?? '');
-      if (!portal.objects[from].get(fromId) || !portal.objects[to].get(toId) || !input.types?.length)
+      const live = (type: HsObjectType, id: string) => {
+        const record = portal.objects[type].get(id);
+        return record !== undefined && !record.archived;
+      };
+      if (!live(from, fromId) || !live(to, toId) || !input.types?.length)
         return c.json(
           errorBody(portal, 'VALIDATION_ERROR', `invalid association ${from}/${fromId} to ${to}/${toId}`),
           400,
