@@ -124,6 +124,9 @@ export function createAccountingActivities(deps: ActivityDeps) {
       removed: 0,
       debitCents: entries.reduce((s, e) => s + e.debitCents, 0),
     };
+    // A month with no journal at all deletes nothing: that is more likely missing data (a
+    // connection's records swept, an old month asked for) than a month that came to nothing.
+    if (!entries.length) return result;
     const ctx: ConnectionContext = {
       connectionId: conn.id,
       tenantId: conn.tenantId,
@@ -139,9 +142,6 @@ export function createAccountingActivities(deps: ActivityDeps) {
         ctx,
         throttleFor(`quickbooks:${conn.id}`, rateBudgetFor(ctx, quickbooksDefinition.rateBudget)),
       );
-      // A month with no journal at all deletes nothing: that is more likely missing data (a
-      // connection's records swept, an old month asked for) than a month that came to nothing.
-      if (!entries.length) return result;
       const session = registered('quickbooks').connector.open(ctx);
       const accounts = await accountIds(client, chart);
       const vendors = await vendorIds(client, [...new Set(entries.map((e) => e.carrierName))]);

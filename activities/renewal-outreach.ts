@@ -189,7 +189,7 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     );
     const intel = await renewalIntelligence(pool, tenantId, asOf);
     const scores = new Map(scoreExpiring(intel, 90).map((s) => [s.termId, s]));
-    const notified = await withTransaction(pool, async (db) => {
+    const pass = await withTransaction(pool, async (db) => {
       await db.query('delete from renewal_outreach where tenant_id = $1', [tenantId]);
       const rows = expiring.map((p) => {
         const score = scores.get(p.id);
@@ -274,8 +274,8 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     return {
       asOf,
       upcoming: expiring.length,
-      notified: notified.notified,
-      decided: notified.decided,
+      notified: pass.notified,
+      decided: pass.decided,
       scored: intel.model !== null,
       connections: connections
         .filter((c) => {
@@ -313,32 +313,47 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     return rows;
   }
 
-  /** One page of upcoming renewals into one CRM connection. */
-  async function pushRenewalsToCrm(input: CrmPushInput): Promise<CrmPushResult> {
+  /** The connection a CRM call names, refused unless it is the tenant's. */
+  async function crmConnection(input: CrmPushInput): Promise<LoadedConnection> {
     const conn = await loadConnection(pool, keyring, input.connectionId);
     if (conn.tenantId !== input.tenantId) throw new Error('connection belongs to another tenant');
-    const rows = await renewalPage(input);
-    const next = rows.length === PAGE ? rows.at(-1)!.policy_id : null;
-    if (!rows.length) return { processed: 0, created: 0, updated: 0, tasksCreated: 0, tasksUpdated: 0, next };
+    return conn;
+  }
+
+  /** Runs the connection's CRM handler on an open session; vendor errors come back classified. */
+  async function onCrm<T>(
+    conn: LoadedConnection,
+    handlers: Record<
+      'hubspot' | 'salesforce',
+      (ctx: ConnectionContext, session: ConnectorSession) => Promise<T>
+    >,
+  ): Promise<T> {
+    const handler = handlers[conn.provider as keyof typeof handlers];
     const { ctx, session } = open(conn);
     try {
-      const counts =
-        conn.provider === 'hubspot'
-          ? await pushToHubSpot(ctx, session, rows)
-          : conn.provider === 'salesforce'
-            ? await pushToSalesforce(ctx, session, rows)
-            : null;
-      if (!counts) throw new ConnectorError('bad_request', `${conn.provider} takes no renewal outreach`);
-      return { processed: rows.length, ...counts, next };
+      if (!handler) throw new ConnectorError('bad_request', `${conn.provider} takes no renewal outreach`);
+      return await handler(ctx, session);
     } catch (err) {
       throw vendorFailure(err);
     }
   }
 
+  /** One page of upcoming renewals into one CRM connection. */
+  async function pushRenewalsToCrm(input: CrmPushInput): Promise<CrmPushResult> {
+    const conn = await crmConnection(input);
+    const rows = await renewalPage(input);
+    const next = rows.length === PAGE ? rows.at(-1)!.policy_id : null;
+    if (!rows.length) return { processed: 0, created: 0, updated: 0, tasksCreated: 0, tasksUpdated: 0, next };
+    const counts = await onCrm(conn, {
+      hubspot: (ctx, session) => pushToHubSpot(ctx, session, rows),
+      salesforce: (ctx, session) => pushToSalesforce(ctx, session, rows),
+    });
+    return { processed: rows.length, ...counts, next };
+  }
+
   /** One page of decided renewals: their records in this CRM are closed as won or lost. */
   async function closeRenewalsInCrm(input: CrmPushInput): Promise<CrmCloseResult> {
-    const conn = await loadConnection(pool, keyring, input.connectionId);
-    if (conn.tenantId !== input.tenantId) throw new Error('connection belongs to another tenant');
+    const conn = await crmConnection(input);
     const { rows } = await pool.query<DecidedRenewal>(
       `select policy_id, outcome from renewal_outcomes
         where tenant_id = $1 and decided_at > now() - make_interval(days => $2)
@@ -348,20 +363,11 @@ export function createRenewalOutreachActivities(deps: ActivityDeps) {
     );
     const next = rows.length === PAGE ? rows.at(-1)!.policy_id : null;
     if (!rows.length) return { closed: 0, next };
-    const { ctx } = open(conn);
-    try {
-      const closed =
-        conn.provider === 'hubspot'
-          ? await closeInHubSpot(ctx, rows)
-          : conn.provider === 'salesforce'
-            ? await closeInSalesforce(ctx, rows)
-            : null;
-      if (closed === null)
-        throw new ConnectorError('bad_request', `${conn.provider} takes no renewal outreach`);
-      return { closed, next };
-    } catch (err) {
-      throw vendorFailure(err);
-    }
+    const closed = await onCrm(conn, {
+      hubspot: (ctx) => closeInHubSpot(ctx, rows),
+      salesforce: (ctx) => closeInSalesforce(ctx, rows),
+    });
+    return { closed, next };
   }
 
   return { findUpcomingRenewals, pushRenewalsToCrm, closeRenewalsInCrm };
@@ -681,25 +687,38 @@ async function closeInHubSpot(ctx: ConnectionContext, decided: DecidedRenewal[])
   return inputs.length;
 }
 
-/** Open renewal opportunities of decided renewals become Closed Won or Closed Lost. */
-async function closeInSalesforce(ctx: ConnectionContext, decided: DecidedRenewal[]): Promise<number> {
+/** The Salesforce client on the connection's budget, and a SOQL query returning its records. */
+function openSalesforce(ctx: ConnectionContext) {
   const throttle = throttleFor(
     `salesforce:${ctx.connectionId}`,
     rateBudgetFor(ctx, salesforceDefinition.rateBudget),
   );
   const client = new SalesforceClient(ctx, throttle);
+  const query = <T>(soql: string) =>
+    client.call(async (conn) => ((await conn.query(soql)) as unknown as { records: T[] }).records);
+  return { client, query };
+}
+
+type Saved = { success: boolean; errors?: { message?: string }[] }[];
+
+/** An all-or-none save's answers: the first refusal fails the call with Salesforce's reason. */
+function checkSaved(results: Saved, what: string) {
+  const failed = results.find((x) => !x.success);
+  if (failed)
+    throw new ConnectorError(
+      'bad_request',
+      `Salesforce refused a renewal ${what}: ${failed.errors?.[0]?.message ?? ''}`,
+    );
+}
+
+/** Open renewal opportunities of decided renewals become Closed Won or Closed Lost. */
+async function closeInSalesforce(ctx: ConnectionContext, decided: DecidedRenewal[]): Promise<number> {
+  const { client, query } = openSalesforce(ctx);
   const outcomeOf = new Map(decided.map((d) => [renewalExternalId(d.policy_id).toLowerCase(), d.outcome]));
-  const found = await client.call(
-    async (conn) =>
-      (
-        (await conn.query(
-          `SELECT Id, External_Id__c, IsClosed, StageName FROM Opportunity WHERE External_Id__c IN (${decided
-            .map((d) => quote(renewalExternalId(d.policy_id)))
-            .join(', ')})`,
-        )) as unknown as {
-          records: { Id: string; External_Id__c: string; IsClosed: boolean; StageName: string }[];
-        }
-      ).records,
+  const found = await query<{ Id: string; External_Id__c: string; IsClosed: boolean; StageName: string }>(
+    `SELECT Id, External_Id__c, IsClosed, StageName FROM Opportunity WHERE External_Id__c IN (${decided
+      .map((d) => quote(renewalExternalId(d.policy_id)))
+      .join(', ')})`,
   );
   // Open opportunities close; one closed as lost reopens as won when the renewal turned up late.
   const updates = found
@@ -707,15 +726,12 @@ async function closeInSalesforce(ctx: ConnectionContext, decided: DecidedRenewal
     .filter(({ o, won }) => !o.IsClosed || (won && o.StageName === 'Closed Lost'))
     .map(({ o, won }) => ({ Id: o.Id, StageName: won ? 'Closed Won' : 'Closed Lost' }));
   if (!updates.length) return 0;
-  const results = (await client.call((conn) =>
-    conn.sobject('Opportunity').update(updates as never, { allOrNone: true }),
-  )) as unknown as { success: boolean; errors?: { message?: string }[] }[];
-  const failed = results.find((r) => !r.success);
-  if (failed)
-    throw new ConnectorError(
-      'bad_request',
-      `Salesforce refused to close a renewal: ${failed.errors?.[0]?.message ?? ''}`,
-    );
+  checkSaved(
+    (await client.call((conn) =>
+      conn.sobject('Opportunity').update(updates as never, { allOrNone: true }),
+    )) as unknown as Saved,
+    'opportunity close',
+  );
   return updates.length;
 }
 
@@ -729,13 +745,7 @@ async function pushToSalesforce(
   session: ConnectorSession,
   rows: RenewalRow[],
 ): Promise<PushCounts> {
-  const throttle = throttleFor(
-    `salesforce:${ctx.connectionId}`,
-    rateBudgetFor(ctx, salesforceDefinition.rateBudget),
-  );
-  const client = new SalesforceClient(ctx, throttle);
-  const query = <T>(soql: string) =>
-    client.call(async (conn) => ((await conn.query(soql)) as unknown as { records: T[] }).records);
+  const { client, query } = openSalesforce(ctx);
   const recordTypeName = String(ctx.settings.renewalRecordType ?? 'Renewal');
   const [recordType] = await query<{ Id: string }>(
     `SELECT Id FROM RecordType WHERE SobjectType = 'Opportunity' AND DeveloperName = ${quote(recordTypeName)} LIMIT 1`,
@@ -837,24 +847,15 @@ async function pushToSalesforce(
       Status: 'Not Started',
       Type: 'Call',
     }));
-  type Saved = { success: boolean; errors?: { message?: string }[] }[];
-  const check = (results: Saved, what: string) => {
-    const failed = results.find((x) => !x.success);
-    if (failed)
-      throw new ConnectorError(
-        'bad_request',
-        `Salesforce refused a renewal ${what}: ${failed.errors?.[0]?.message ?? ''}`,
-      );
-  };
   if (updates.length)
-    check(
+    checkSaved(
       (await client.call((conn) =>
         conn.sobject('Task').update(updates as never, { allOrNone: true }),
       )) as unknown as Saved,
       'task update',
     );
   if (creates.length)
-    check(
+    checkSaved(
       (await client.call((conn) =>
         conn.sobject('Task').create(creates as never, { allOrNone: true }),
       )) as unknown as Saved,

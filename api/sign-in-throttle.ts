@@ -5,7 +5,7 @@
 // guessing stops.
 import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool.ts';
-import { secondsUntilAdmitted, windowAt, withinLimit } from './sliding-window.ts';
+import { reserveHits, secondsUntilAdmitted, windowAt, withinLimit } from './sliding-window.ts';
 
 export const MAX_FAILED_SIGN_INS = 10;
 const WINDOW_MS = 15 * 60_000;
@@ -21,16 +21,7 @@ const bucketOf = (email: string) =>
  */
 export async function countSignInAttempt(pool: Pool, email: string, now = Date.now()): Promise<number> {
   const w = windowAt(now, WINDOW_MS);
-  const { rows } = await pool.query<{ current: number; previous: number }>(
-    `with cur as (
-       insert into rate_limit_windows (bucket, window_start, hits) values ($1, $2, 1)
-       on conflict (bucket, window_start) do update set hits = rate_limit_windows.hits + 1
-       returning hits)
-     select (select hits from cur) as current,
-            coalesce((select hits from rate_limit_windows where bucket = $1 and window_start = $3), 0) as previous`,
-    [bucketOf(email), new Date(w.start), new Date(w.previousStart)],
-  );
-  const counts = rows[0]!;
+  const counts = await reserveHits(pool, bucketOf(email), new Date(w.start), new Date(w.previousStart), 1);
   if (withinLimit(counts, w.intoMs, MAX_FAILED_SIGN_INS, WINDOW_MS)) return 0;
   return Math.max(1, secondsUntilAdmitted(counts, w.intoMs, MAX_FAILED_SIGN_INS, WINDOW_MS));
 }

@@ -63,13 +63,26 @@ export interface RenewalOutreachResult {
   crm: CrmOutcome[];
 }
 
+/** Calls a paged activity from the first page to the last, handing each page's result on. */
+async function eachPage<R extends { next: string | null }>(
+  call: (afterPolicyId: string | null) => Promise<R>,
+  take: (page: R) => void,
+): Promise<void> {
+  let after: string | null = null;
+  do {
+    const r: R = await call(after);
+    take(r);
+    after = r.next;
+  } while (after);
+}
+
 export async function renewalOutreach(input: RenewalOutreachInput): Promise<RenewalOutreachResult> {
   // Workflow time is recorded, so a replay sees the same day.
   const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
   const found = await findUpcomingRenewals({ tenantId: input.tenantId, asOf });
   const crm: CrmOutcome[] = [];
   for (const { connectionId, provider } of found.connections) {
-    const { pushRenewalsToCrm } = crmActivities(provider);
+    const { pushRenewalsToCrm, closeRenewalsInCrm } = crmActivities(provider);
     const outcome: CrmOutcome = {
       connectionId,
       provider,
@@ -79,35 +92,26 @@ export async function renewalOutreach(input: RenewalOutreachInput): Promise<Rene
       tasksCreated: 0,
       tasksUpdated: 0,
     };
-    let after: string | null = null;
+    const page = { tenantId: input.tenantId, connectionId, asOf };
     try {
-      do {
-        const r: Awaited<ReturnType<typeof pushRenewalsToCrm>> = await pushRenewalsToCrm({
-          tenantId: input.tenantId,
-          connectionId,
-          asOf,
-          afterPolicyId: after,
-        });
-        outcome.processed += r.processed;
-        outcome.created += r.created;
-        outcome.updated += r.updated;
-        outcome.tasksCreated += r.tasksCreated;
-        outcome.tasksUpdated += r.tasksUpdated;
-        after = r.next;
-      } while (after);
+      await eachPage(
+        (afterPolicyId) => pushRenewalsToCrm({ ...page, afterPolicyId }),
+        (r) => {
+          outcome.processed += r.processed;
+          outcome.created += r.created;
+          outcome.updated += r.updated;
+          outcome.tasksCreated += r.tasksCreated;
+          outcome.tasksUpdated += r.tasksUpdated;
+        },
+      );
       if (patched('renewal-closures')) {
-        const { closeRenewalsInCrm } = crmActivities(provider);
         outcome.closed = 0;
-        do {
-          const r: Awaited<ReturnType<typeof closeRenewalsInCrm>> = await closeRenewalsInCrm({
-            tenantId: input.tenantId,
-            connectionId,
-            asOf,
-            afterPolicyId: after,
-          });
-          outcome.closed += r.closed;
-          after = r.next;
-        } while (after);
+        await eachPage(
+          (afterPolicyId) => closeRenewalsInCrm({ ...page, afterPolicyId }),
+          (r) => {
+            outcome.closed! += r.closed;
+          },
+        );
       }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;

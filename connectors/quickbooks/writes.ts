@@ -190,32 +190,42 @@ export async function removeAbsentJournalEntries(
   for (const row of found) {
     const docNumber = String(row.DocNumber ?? '');
     if (!docNumber.startsWith(prefix) || kept.has(docNumber)) continue;
-    try {
-      await client.delete('JournalEntry', row);
-    } catch (err) {
-      if (!isStale(err)) throw err;
-      await client.delete('JournalEntry', await client.read('JournalEntry', String(row.Id)));
-    }
+    await withSyncToken(client, 'JournalEntry', row, (SyncToken) =>
+      client.delete('JournalEntry', { Id: row.Id, SyncToken }),
+    );
     removed.push(docNumber);
   }
   return removed;
 }
 
 /** A sparse update with the SyncToken read; if someone changed it since, read again and retry once. */
-async function updateWithRetry(
+function updateWithRetry(
   client: QuickBooksWriter,
   entity: QboEntity,
   current: QboObject,
   changes: QboObject,
 ) {
-  const send = (syncToken: unknown) =>
-    client.update(entity, { ...changes, Id: current.Id, SyncToken: String(syncToken), sparse: true });
+  return withSyncToken(client, entity, current, (syncToken) =>
+    client.update(entity, { ...changes, Id: current.Id, SyncToken: syncToken, sparse: true }),
+  );
+}
+
+/**
+ * A write that needs the entity's SyncToken, sent with the one read; if someone changed the
+ * entity since (5010 Stale Object Error), it is read again and the write retried once.
+ */
+async function withSyncToken<T>(
+  client: QuickBooksWriter,
+  entity: QboEntity,
+  current: QboObject,
+  write: (syncToken: string) => Promise<T>,
+): Promise<T> {
   try {
-    return await send(current.SyncToken);
+    return await write(String(current.SyncToken));
   } catch (err) {
     if (!isStale(err)) throw err;
     const fresh = await client.read(entity, String(current.Id));
-    return send(fresh.SyncToken);
+    return write(String(fresh.SyncToken));
   }
 }
 
