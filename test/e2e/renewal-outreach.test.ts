@@ -87,6 +87,10 @@ describe('renewal outreach into the CRMs', () => {
         [tenantId],
       )
     ).rows;
+  const dealOf = async (policyId: string) =>
+    (await deals()).find((d) => d.properties.commission_hub_renewal_id === `ch-renewal-${policyId}`)!;
+  const oppOf = async (policyId: string) =>
+    (await sf('Opportunity')).find((o) => o.External_Id__c === `ch-renewal-${policyId}`)!;
   /** The Renewals pipeline's closed stages, by their metadata. */
   const renewalStages = async () => {
     const pipelines = await fetch(`${hubspot.baseUrl}/crm/v3/pipelines/deals`, {
@@ -238,10 +242,6 @@ describe('renewal outreach into the CRMs', () => {
     expect(lapsed.every((l) => l.expiration_date > '2026-11-02')).toBe(true);
     expect(later.result.decided).toBe(0);
     const stages = await renewalStages();
-    const dealOf = async (policyId: string) =>
-      (await deals()).find((d) => d.properties.commission_hub_renewal_id === `ch-renewal-${policyId}`)!;
-    const oppOf = async (policyId: string) =>
-      (await sf('Opportunity')).find((o) => o.External_Id__c === `ch-renewal-${policyId}`)!;
     for (const l of lapsed) {
       expect([stages.won, stages.lost]).not.toContain((await dealOf(l.policy_id)).properties.dealstage);
       expect((await oppOf(l.policy_id)).IsClosed).toBe(false);
@@ -307,14 +307,8 @@ describe('renewal outreach into the CRMs', () => {
     // The last pass (a month on) found this renewal; the same pass again attaches it.
     const attaching = await run({ as_of: '2026-12-02' });
     for (const crm of attaching.result.crm) expect(crm.error, crm.provider).toBeUndefined();
-    const deal = (await deals()).find(
-      (d) => d.properties.commission_hub_renewal_id === `ch-renewal-${client.policy_id}`,
-    )!;
-    expect(deal.associations.companies).toEqual([company.id]);
-    const opportunity = (await sf('Opportunity')).find(
-      (o) => o.External_Id__c === `ch-renewal-${client.policy_id}`,
-    )!;
-    expect(opportunity.AccountId).toBe(account.id);
+    expect((await dealOf(client.policy_id)).associations.companies).toEqual([company.id]);
+    expect((await oppOf(client.policy_id)).AccountId).toBe(account.id);
     // Exactly the client's renewals sit on its company; renewals of clients the CRM does not know
     // stay unattached.
     const { rows: mine } = await h.pool.query<{ policy_id: string }>(
@@ -344,10 +338,6 @@ describe('renewal outreach into the CRMs', () => {
     expect(january.result.decided).toBe(lapsing.length);
     for (const crm of january.result.crm) expect(crm.closed, crm.provider).toBe(lapsing.length);
     const stages = await renewalStages();
-    const dealOf = async (policyId: string) =>
-      (await deals()).find((d) => d.properties.commission_hub_renewal_id === `ch-renewal-${policyId}`)!;
-    const oppOf = async (policyId: string) =>
-      (await sf('Opportunity')).find((o) => o.External_Id__c === `ch-renewal-${policyId}`)!;
     for (const l of lapsing) {
       expect((await dealOf(l.policy_id)).properties.dealstage).toBe(stages.lost);
       expect((await oppOf(l.policy_id)).StageName).toBe('Closed Lost');
