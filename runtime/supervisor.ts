@@ -16,7 +16,7 @@ import { createLogger } from './logger.ts';
 import { defaultScheduleSettings, ensureConnectionSchedules } from './schedules.ts';
 import { keyringFromEnv } from './secret-box.ts';
 import { mainTaskQueue } from './task-queues.ts';
-import { connectTemporalClient } from './temporal-client.ts';
+import { connectTemporalClient, whileTemporalStarts } from './temporal-client.ts';
 import { startTemporalDevServer } from './temporal-server.ts';
 
 const cfg = config();
@@ -103,11 +103,13 @@ try {
     hubDataConverter(payloadKeys),
   );
   for (const [provider, connectionId] of Object.entries(demo.connections)) {
-    await ensureConnectionSchedules(
-      scheduler,
-      mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
-      { connectionId, tenantId: demo.tenantId, provider },
-      defaultScheduleSettings,
+    await whileTemporalStarts(() =>
+      ensureConnectionSchedules(
+        scheduler,
+        mainTaskQueue(cfg.TASK_QUEUE_PREFIX),
+        { connectionId, tenantId: demo.tenantId, provider },
+        defaultScheduleSettings,
+      ),
     );
   }
   await scheduler.connection.close();
