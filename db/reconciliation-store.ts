@@ -39,6 +39,11 @@ export async function reconciliationSettings(
   return { tolerances: settings.reconciliationTolerances, missingGraceDays: settings.missingGraceDays };
 }
 
+/**
+ * Every expectation of the carrier the matcher may link a line to. A renewal or rewrite carries the numbers
+ * of the two terms before it (the linked term's number, else the prior number the AMS recorded),
+ * so a statement printing last term's number still finds it.
+ */
 export async function loadExpectedItems(
   db: Queryable,
   tenantId: string,
@@ -48,28 +53,44 @@ export async function loadExpectedItems(
     `select e.id, e.carrier_id, p.policy_number, p.policy_number_normalized, coalesce(cl.display_name, '') as insured,
             e.effective_date::text as effective_date, e.transaction_type, e.agency_cents::float8 as agency_cents,
             (e.agency_cents - e.paid_cents)::float8 as balance, e.expected_pay_date::text as pay_date,
-            e.basis_cents::float8 as basis_cents, e.rate
+            e.basis_cents::float8 as basis_cents, e.rate,
+            case when e.transaction_type in ('RWL', 'REWRITE') then
+              array_remove(array[coalesce(pp.policy_number, p.prior_policy_number),
+                                 coalesce(ppp.policy_number, pp.prior_policy_number)], null)
+            end as prior_numbers
        from expected_commissions e
        join policies p on p.id = e.policy_id
+       left join policies pp on pp.id = p.prior_policy_id
+       left join policies ppp on ppp.id = pp.prior_policy_id
        left join clients cl on cl.id = p.client_id
       where e.tenant_id = $1 and e.carrier_id = $2 and e.status not in ('no_rule', 'written_off')
       order by e.effective_date, e.id`,
     [tenantId, carrierId],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    carrierId: r.carrier_id,
-    policyNumber: r.policy_number,
-    policyNumberNormalized: r.policy_number_normalized,
-    insuredName: r.insured,
-    effectiveDate: r.effective_date,
-    transactionType: r.transaction_type,
-    expectedCents: r.agency_cents,
-    balanceCents: r.balance,
-    expectedPayDate: r.pay_date,
-    basisCents: r.basis_cents,
-    rate: r.rate,
-  }));
+  return rows.map((r) => {
+    const item: ExpectedItem = {
+      id: r.id,
+      carrierId: r.carrier_id,
+      policyNumber: r.policy_number,
+      policyNumberNormalized: r.policy_number_normalized,
+      insuredName: r.insured,
+      effectiveDate: r.effective_date,
+      transactionType: r.transaction_type,
+      expectedCents: r.agency_cents,
+      balanceCents: r.balance,
+      expectedPayDate: r.pay_date,
+      basisCents: r.basis_cents,
+      rate: r.rate,
+      // Always set (undefined for most): items of one shape keep the matcher's reads fast.
+      priorPolicyNumbers: undefined,
+    };
+    // Most renewals keep their number; only a different one is worth indexing.
+    const priors = ((r.prior_numbers as string[] | null) ?? []).filter(
+      (n, k, all) => n !== '' && n !== r.policy_number && all.indexOf(n) === k,
+    );
+    if (priors.length > 0) item.priorPolicyNumbers = priors;
+    return item;
+  });
 }
 
 async function loadStatementItems(

@@ -5,7 +5,8 @@
 // stronger one needs, whatever the line order:
 //   1. exact key: carrier + normalised policy number + effective date + transaction type;
 //   2. learned aliases, then policy-number variants (prefixes, term suffixes, check letters, lost
-//      zeros) within the date window;
+//      zeros) within the date window, a NEW/RWL disagreement linked but flagged; then the renewal
+//      chain: a renewal printed under its prior term's number;
 //   3. fuzzy: insured name + date window + amount within tolerance + a policy number at most two
 //      edits away (a typo), only among the same carrier's expectations near that date;
 //   4. one-to-many (one line paying several installments), then per expectation: duplicates and
@@ -238,6 +239,8 @@ class ExpectedIndex {
       }
       this.days[i] = dayNumber(item.effectiveDate);
       this.types.add(item.transactionType);
+      // Noted while the item is at hand: a second pass over a million items costs cache misses.
+      if (item.priorPolicyNumbers !== undefined && continuesPriorTerm(item)) this.chained.push(i);
       this.carriersWithItems.add(item.carrierId);
       // Books list a policy's transactions together; the keys of the previous item still apply.
       if (
@@ -293,6 +296,21 @@ class ExpectedIndex {
 
   /** Expectations of the carrier whose policy number shares a key with this printed number. */
   probe(carrierId: string, policyNumber: string): number[] {
+    return this.lookup(carrierId, policyNumber, this.numericKeys, this.stringKeys, null);
+  }
+
+  /**
+   * The expectations filed under a printed number's keys in one key table: the numeric table
+   * (whose entries are expectations, or chain entries mapped through `owners`), and for numbers
+   * that are not numeric, the carrier's string keys. Each expectation once.
+   */
+  private lookup(
+    carrierId: string,
+    policyNumber: string,
+    table: NumericKeyTable,
+    stringKeys: ReadonlyMap<string, Map<string, number | number[]>>,
+    owners: Int32Array | null,
+  ): number[] {
     const found: number[] = [];
     const carrier = this.carrierNumbers.get(carrierId);
     if (carrier === undefined) return found;
@@ -302,13 +320,14 @@ class ExpectedIndex {
       this.stamp[i] = mark;
       found.push(i);
     };
+    const visit = owners === null ? take : (entry: number) => take(owners[entry]!);
     const scratch = numericPolicyNumberKeys(policyNumber, this.scratch);
     const key = scratch.key;
     const withoutSuffix = scratch.keyWithoutTermSuffix;
-    if (key >= 0) this.numericKeys.forEach(carrier, key, take);
-    if (withoutSuffix >= 0) this.numericKeys.forEach(carrier, withoutSuffix, take);
+    if (key >= 0) table.forEach(carrier, key, visit);
+    if (withoutSuffix >= 0) table.forEach(carrier, withoutSuffix, visit);
     if (key === -1 || withoutSuffix === -2) {
-      const carrierMap = this.stringKeys.get(carrierId);
+      const carrierMap = stringKeys.get(carrierId);
       if (carrierMap === undefined) return found;
       const keys = policyNumberKeys(policyNumber);
       for (const stringKey of [
@@ -323,6 +342,79 @@ class ExpectedIndex {
       }
     }
     return found;
+  }
+
+  /**
+   * Renewal terms filed under their earlier terms' policy numbers (ExpectedItem.priorPolicyNumbers),
+   * for a renewal the carrier still prints under last term's number. Built on first use, like the
+   * fuzzy buckets, and only from renewals whose prior numbers differ from their own: a chain entry
+   * p sits in `priorKeys` as p * 2 + which, and `priorOwners[p]` is its expectation.
+   */
+  private priorKeys: NumericKeyTable | null = null;
+  /** Renewal expectations that carry prior numbers, in index order. */
+  private readonly chained: number[] = [];
+  private priorOwners: Int32Array = new Int32Array(0);
+  private readonly priorStringKeys = new Map<string, Map<string, number | number[]>>();
+
+  /** Renewal and rewrite expectations of the carrier whose earlier term's number shares a key with this one. */
+  probePrior(carrierId: string, policyNumber: string): number[] {
+    if (this.priorKeys === null) this.buildPriorIndex();
+    return this.lookup(carrierId, policyNumber, this.priorKeys!, this.priorStringKeys, this.priorOwners);
+  }
+
+  private buildPriorIndex(): void {
+    const items = this.items;
+    // Counted first so the table is allocated once, at its final size.
+    let count = 0;
+    for (const i of this.chained) count += items[i]!.priorPolicyNumbers!.length;
+    const table = new NumericKeyTable(count);
+    const owners = new Int32Array(count);
+    const own: NumericPolicyNumberKeys = { key: -1, keyWithoutTermSuffix: -1 };
+    const prior: NumericPolicyNumberKeys = { key: -1, keyWithoutTermSuffix: -1 };
+    let p = 0;
+    for (const i of this.chained) {
+      const item = items[i]!;
+      const priors = item.priorPolicyNumbers!;
+      const carrier = this.carrierNumbers.get(item.carrierId)!;
+      let ownKnown = false;
+      for (const number of priors) {
+        if (number === item.policyNumber) continue;
+        if (!ownKnown) {
+          numericPolicyNumberKeys(item.policyNumber, own);
+          ownKnown = true;
+        }
+        numericPolicyNumberKeys(number, prior);
+        // The same number in every printed form, or the same but for its term suffix ("-01" then
+        // "-02"): the ordinary index already reaches the renewal under it.
+        if (
+          (prior.key === own.key &&
+            prior.keyWithoutTermSuffix === own.keyWithoutTermSuffix &&
+            prior.key !== -1 &&
+            prior.keyWithoutTermSuffix !== -2) ||
+          (prior.keyWithoutTermSuffix >= 0 && prior.keyWithoutTermSuffix === own.keyWithoutTermSuffix)
+        ) {
+          continue;
+        }
+        owners[p] = i;
+        if (prior.key >= 0) table.add(carrier, prior.key, p, 0);
+        if (prior.keyWithoutTermSuffix >= 0) table.add(carrier, prior.keyWithoutTermSuffix, p, 1);
+        p++;
+        if (prior.key === -1 || prior.keyWithoutTermSuffix === -2) {
+          const keys = policyNumberKeys(number);
+          let carrierMap = this.priorStringKeys.get(item.carrierId);
+          if (carrierMap === undefined) {
+            carrierMap = new Map();
+            this.priorStringKeys.set(item.carrierId, carrierMap);
+          }
+          if (prior.key === -1) add(carrierMap, keys.key, i);
+          if (prior.keyWithoutTermSuffix === -2 && keys.keyWithoutTermSuffix !== null) {
+            add(carrierMap, keys.keyWithoutTermSuffix, i);
+          }
+        }
+      }
+    }
+    this.priorKeys = table;
+    this.priorOwners = owners;
   }
 
   /**
@@ -475,7 +567,8 @@ function add(map: Map<string, number | number[]>, key: string, index: number): v
 
 // --- per-line working state -------------------------------------------------------------------
 
-type Tier = 'exact' | 'alias' | 'normalized' | 'fuzzy';
+/** 'chain' is the renewal-chain pass of tier 2; it reports as method 'normalized'. */
+type Tier = 'exact' | 'alias' | 'normalized' | 'chain' | 'fuzzy';
 
 interface LineWork {
   line: StatementItem;
@@ -500,6 +593,8 @@ interface LineWork {
   rateActual: string | undefined;
   /** The sentence about the amount, filled in by classification. */
   amountSentence: string;
+  /** Sentences about the link itself (a renewal chain, a type disagreement), for the reason. */
+  linkSentences: string[];
   /** For a duplicate: which payment it repeats. */
   duplicateOf: string | null;
 }
@@ -524,9 +619,41 @@ function idOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * A rewrite (a new term under a new number replacing the old one) is not a type carriers print:
+ * they call it new business or a renewal, so either pays it.
+ */
 function typeCompatible(line: StatementItem, item: ExpectedItem): boolean {
-  return line.transactionType === null || line.transactionType === item.transactionType;
+  const stated = line.transactionType;
+  if (stated === null || stated === item.transactionType) return true;
+  return item.transactionType === 'REWRITE' && (stated === 'NEW' || stated === 'RWL');
 }
+
+/** A term that continues a prior one, so a statement may still print the prior term's number. */
+function continuesPriorTerm(item: ExpectedItem): boolean {
+  return item.transactionType === 'RWL' || item.transactionType === 'REWRITE';
+}
+
+/**
+ * New business and renewal are the one pair carriers confuse (a rewrite, a renewal booked as new
+ * by the carrier): the policy number and date still identify the term, so the line is linked and
+ * flagged rather than left unmatched. Any other disagreement (CAN for NEW) is another transaction.
+ */
+function newRenewalSwap(line: StatementItem, item: ExpectedItem): boolean {
+  const stated = line.transactionType;
+  return (
+    (stated === 'NEW' && item.transactionType === 'RWL') ||
+    (stated === 'RWL' && item.transactionType === 'NEW')
+  );
+}
+
+/** Types a policy-number tier may link: the same (or none stated), or NEW and RWL confused. */
+function typeLinkable(line: StatementItem, item: ExpectedItem): boolean {
+  return typeCompatible(line, item) || newRenewalSwap(line, item);
+}
+
+/** Confidence a link loses when the statement calls the transaction by the other term kind. */
+const typeMismatchPenalty = 10;
 
 /** The tolerance for "minor variance": reviewPercent of the expected amount, at least amountCents. */
 function reviewTolerance(
@@ -553,6 +680,8 @@ function datePenalty(deltaDays: number): number {
 
 interface Candidate {
   index: number;
+  /** False only for a NEW/RWL disagreement, which is taken only when nothing agrees. */
+  typeAgrees: boolean;
   exactDate: boolean;
   typeExact: boolean;
   open: boolean;
@@ -562,11 +691,13 @@ interface Candidate {
 }
 
 /**
- * Among expectations that passed a tier's filters: the same date beats a nearby one (so a repeated
- * payment finds the expectation it repeats), then a stated transaction type, then an expectation
- * still open, then the identical policy number, then the closest amount and date, then the id.
+ * Among expectations that passed a tier's filters: a transaction type that does not contradict the
+ * statement's, then the same date over a nearby one (so a repeated payment finds the expectation
+ * it repeats), then a stated transaction type, then an expectation still open, then the identical
+ * policy number, then the closest amount and date, then the id.
  */
 function better(a: Candidate, b: Candidate, items: readonly ExpectedItem[]): boolean {
+  if (a.typeAgrees !== b.typeAgrees) return a.typeAgrees;
   if (a.exactDate !== b.exactDate) return a.exactDate;
   if (a.typeExact !== b.typeExact) return a.typeExact;
   if (a.open !== b.open) return a.open;
@@ -581,6 +712,7 @@ function candidate(work: LineWork, index: ExpectedIndex, settings: Settings, i: 
   const dateGap = work.day === noDay ? Number.MAX_SAFE_INTEGER : Math.abs(index.days[i]! - work.day);
   return {
     index: i,
+    typeAgrees: typeCompatible(work.line, item),
     exactDate: dateGap === 0,
     typeExact: work.line.transactionType === item.transactionType,
     open: isOpen(settings, index, i),
@@ -613,7 +745,7 @@ function assign(work: LineWork, index: ExpectedIndex, i: number, tier: Tier, con
   work.assigned = [i];
   work.applied = [work.line.commissionCents];
   work.tier = tier;
-  work.method = tier;
+  work.method = tier === 'chain' ? 'normalized' : tier;
   work.confidence = Math.max(0, Math.min(100, Math.round(confidence)));
   index.remaining[i] = index.remaining[i]! - work.line.commissionCents;
   index.lineCount[i] = index.lineCount[i]! + 1;
@@ -628,10 +760,25 @@ function dateKeys(_work: LineWork, delta: number | undefined): string[] {
   return [];
 }
 
-function typeKeysAndNotes(work: LineWork): string[] {
-  if (work.line.transactionType !== null) return ['transaction_type'];
-  work.notes.push('The statement gives no transaction type, so any type was accepted.');
-  return [];
+function typeKeysAndNotes(work: LineWork, item: ExpectedItem): string[] {
+  if (work.line.transactionType === null) {
+    work.notes.push('The statement gives no transaction type, so any type was accepted.');
+    return [];
+  }
+  return work.line.transactionType === item.transactionType ? ['transaction_type'] : [];
+}
+
+const termKindWords: Partial<Record<string, string>> = { NEW: 'new business', RWL: 'a renewal' };
+
+/** A link across NEW and RWL: flagged, explained in the reason, and trusted less. */
+function noteTypeMismatch(work: LineWork, item: ExpectedItem): void {
+  if (!newRenewalSwap(work.line, item)) return;
+  const stated = work.line.transactionType!;
+  work.discrepancies.push('TRANSACTION_TYPE_MISMATCH');
+  work.confidence = Math.max(0, work.confidence - typeMismatchPenalty);
+  const sentence = `The statement codes it ${stated} (${termKindWords[stated]}) but we have ${item.transactionType} (${termKindWords[item.transactionType]}); the policy number and date identify the term, so it is linked anyway (TRANSACTION_TYPE_MISMATCH).`;
+  work.notes.push(sentence);
+  work.linkSentences.push(sentence);
 }
 
 const agreementNotes: Record<PolicyNumberAgreement, string> = {
@@ -661,9 +808,61 @@ function matchExact(work: LineWork, index: ExpectedIndex, settings: Settings): b
   }
   const chosen = best(candidates, index.items);
   if (chosen === null) return false;
+  if (takeReversal(work, index, settings, found, chosen.index)) return true;
   const typeStated = work.line.transactionType !== null;
   assign(work, index, chosen.index, 'exact', typeStated ? 100 : 95);
-  work.keysMatched = ['carrier', 'policy_number', 'effective_date', ...typeKeysAndNotes(work)];
+  work.keysMatched = [
+    'carrier',
+    'policy_number',
+    'effective_date',
+    ...typeKeysAndNotes(work, index.items[chosen.index]!),
+  ];
+  return true;
+}
+
+/** How long after a term starts its cancellation can come: a term, and then some. */
+const maxTermDays = 400;
+
+/**
+ * A negative new-business or renewal line is the carrier reversing that commission. When the
+ * commission it names is already settled and the same policy has an open cancellation owing
+ * back the same amount, the reversal is that chargeback (the carrier codes it by the business it
+ * reverses; the AMS records the cancellation). Otherwise the line stays with the commission it
+ * names, which it takes back.
+ */
+function takeReversal(
+  work: LineWork,
+  index: ExpectedIndex,
+  settings: Settings,
+  found: readonly number[],
+  named: number,
+): boolean {
+  const paid = work.line.commissionCents;
+  const type = work.line.transactionType;
+  if (paid >= 0 || (type !== 'NEW' && type !== 'RWL') || isOpen(settings, index, named)) return false;
+  const namedDay = index.days[named]!;
+  let chosen = -1;
+  for (const i of found) {
+    const item = index.items[i]!;
+    if (item.transactionType !== 'CAN' || !isOpen(settings, index, i)) continue;
+    if (item.policyNumberNormalized !== work.keys.normalized) continue;
+    const after = index.days[i]! - namedDay;
+    if (after < 0 || after > maxTermDays) continue;
+    if (Math.abs(index.remaining[i]! - paid) > settings.tolerances.amountCents) continue;
+    const earlier =
+      chosen < 0 ||
+      index.days[i]! < index.days[chosen]! ||
+      (index.days[i] === index.days[chosen] && idOrder(item.id, index.items[chosen]!.id) < 0);
+    if (earlier) chosen = i;
+  }
+  if (chosen < 0) return false;
+  const delta = work.day - index.days[chosen]!;
+  assign(work, index, chosen, 'normalized', 88);
+  work.dateDeltaDays = delta;
+  work.keysMatched = ['carrier', 'policy_number', 'amount', 'reversal'];
+  work.notes.push(
+    `A negative ${type} line reverses a commission: ${describeExpected(index.items[named]!)} is already settled, so it pays the cancellation's chargeback ${index.items[chosen]!.id} (effective ${index.items[chosen]!.effectiveDate}), which owes back the same amount.`,
+  );
   return true;
 }
 
@@ -714,7 +913,7 @@ function matchAlias(work: LineWork, index: ExpectedIndex, settings: Settings, al
     const found = index.probe(work.line.carrierId, entry.alias.policyNumber);
     for (const i of found) {
       const item = index.items[i]!;
-      if (!withinWindow(work, index, settings, i) || !typeCompatible(work.line, item)) continue;
+      if (!withinWindow(work, index, settings, i) || !typeLinkable(work.line, item)) continue;
       if (policyNumberAgreement(entry.keys, index.policyKeys(i)) === 'none') continue;
       if (!via.has(i)) {
         via.set(i, entry.alias);
@@ -728,10 +927,12 @@ function matchAlias(work: LineWork, index: ExpectedIndex, settings: Settings, al
   const delta = work.day - index.days[chosen.index]!;
   const typeStated = work.line.transactionType !== null;
   assign(work, index, chosen.index, 'alias', 95 - datePenalty(delta) - (typeStated ? 0 : 5));
-  work.keysMatched = ['carrier', 'policy_alias', ...dateKeys(work, delta), ...typeKeysAndNotes(work)];
+  const item = index.items[chosen.index]!;
+  work.keysMatched = ['carrier', 'policy_alias', ...dateKeys(work, delta), ...typeKeysAndNotes(work, item)];
   work.notes.push(
     `Statement policy number "${work.line.policyNumber}" is a learned alias of ${alias.policyNumber}.`,
   );
+  noteTypeMismatch(work, item);
   return true;
 }
 
@@ -758,7 +959,7 @@ function matchNormalized(work: LineWork, index: ExpectedIndex, settings: Setting
     const item = index.items[i]!;
     const agreement = policyNumberAgreement(work.keys, index.policyKeys(i));
     if (agreement === 'none') continue;
-    if (!typeCompatible(work.line, item)) {
+    if (!typeLinkable(work.line, item)) {
       noteNearMiss(
         i,
         `its transaction type is ${item.transactionType}, the statement says ${work.line.transactionType}`,
@@ -814,7 +1015,7 @@ function matchNormalized(work: LineWork, index: ExpectedIndex, settings: Setting
     'carrier',
     agreement === 'identical' ? 'policy_number' : 'policy_number_variant',
     ...dateKeys(work, delta),
-    ...typeKeysAndNotes(work),
+    ...typeKeysAndNotes(work, index.items[i]!),
   ];
   if (similarity !== undefined) {
     work.nameSimilarity = round2(similarity);
@@ -831,7 +1032,79 @@ function matchNormalized(work: LineWork, index: ExpectedIndex, settings: Setting
       `Effective dates differ by ${Math.abs(delta)} days (within the ${settings.tolerances.dateWindowDays}-day window).`,
     );
   }
+  noteTypeMismatch(work, index.items[i]!);
   return true;
+}
+
+// --- tier 2, last: the renewal chain -------------------------------------------------------------
+
+/**
+ * A renewal the carrier still prints under the prior term's policy number (a policy renumbered at
+ * renewal). Runs after every line had its chance at an expectation's own number, so it never
+ * takes one from a line that prints that number; only renewal and rewrite expectations, and only
+ * for a line whose type they accept (RWL or nothing; NEW too for a rewrite), are reached this way.
+ */
+function matchRenewalChain(work: LineWork, index: ExpectedIndex, settings: Settings): boolean {
+  const stated = work.line.transactionType;
+  if (work.day === noDay || (stated !== null && stated !== 'RWL' && stated !== 'NEW')) return false;
+  const found = index.probePrior(work.line.carrierId, work.line.policyNumber);
+  if (found.length === 0) return false;
+  const candidates: Candidate[] = [];
+  const priorOf = new Map<number, string>();
+  const similarities = new Map<number, number>();
+  for (const i of found) {
+    const item = index.items[i]!;
+    if (
+      !continuesPriorTerm(item) ||
+      !typeCompatible(work.line, item) ||
+      !withinWindow(work, index, settings, i)
+    )
+      continue;
+    const prior = agreeingPriorNumber(work.keys, item);
+    if (prior === null) continue;
+    if (work.line.insuredName.trim() !== '') {
+      // The number is another term's: the insured must not contradict the link.
+      const similarity = insuredNameSimilarity(lineName(work), index.nameTokens(i));
+      if (similarity < looseVariantNameFloor) continue;
+      similarities.set(i, similarity);
+    }
+    priorOf.set(i, prior);
+    candidates.push(candidate(work, index, settings, i));
+  }
+  const chosen = best(candidates, index.items);
+  if (chosen === null) return false;
+  const i = chosen.index;
+  const item = index.items[i]!;
+  const prior = priorOf.get(i)!;
+  const delta = work.day - index.days[i]!;
+  const similarity = similarities.get(i);
+  let confidence = 85 - datePenalty(delta) - (stated === null ? 5 : 0);
+  if (similarity !== undefined && similarity < settings.tolerances.nameSimilarity) confidence -= 5;
+  assign(work, index, i, 'chain', confidence);
+  const keysMatched = ['carrier', 'renewal_chain', ...dateKeys(work, delta), ...typeKeysAndNotes(work, item)];
+  if (similarity !== undefined) {
+    work.nameSimilarity = round2(similarity);
+    if (similarity >= settings.tolerances.nameSimilarity) keysMatched.push('insured_name');
+  }
+  work.keysMatched = keysMatched;
+  const sentence = `The line is printed under the prior term's number ${prior}; policy ${item.policyNumber} renewed it.`;
+  work.notes.push(sentence);
+  work.linkSentences.push(sentence);
+  if (delta !== 0) {
+    work.notes.push(
+      `Effective dates differ by ${Math.abs(delta)} days (within the ${settings.tolerances.dateWindowDays}-day window).`,
+    );
+  }
+  return true;
+}
+
+/** The nearest earlier term's number that agrees with the printed one, or null. */
+function agreeingPriorNumber(printed: PolicyNumberKeys, item: ExpectedItem): string | null {
+  for (const prior of item.priorPolicyNumbers ?? []) {
+    if (prior === item.policyNumber) continue;
+    if (policyNumberAgreement(printed, policyNumberKeys(prior)) !== 'none') return prior;
+  }
+  return null;
 }
 
 function round2(value: number): number {
@@ -904,7 +1177,7 @@ function matchFuzzy(work: LineWork, index: ExpectedIndex, settings: Settings): b
     'insured_name',
     ...dateKeys(work, delta),
     'amount',
-    ...typeKeysAndNotes(work),
+    ...typeKeysAndNotes(work, index.items[chosen.i]!),
     ...(hasNumber ? [chosen.edits === 0 ? 'policy_number_variant' : 'policy_number_near'] : []),
   ];
   const item = index.items[chosen.i]!;
@@ -922,6 +1195,8 @@ function matchFuzzy(work: LineWork, index: ExpectedIndex, settings: Settings): b
 // --- tier 4a: one line paying several expectations -----------------------------------------------
 
 function matchOneToMany(work: LineWork, index: ExpectedIndex, settings: Settings): void {
+  // Installments are found under the printed number, which is not a renewal-chain match's own.
+  if (work.tier === 'chain') return;
   const first = work.assigned[0]!;
   const firstItem = index.items[first]!;
   const paid = work.line.commissionCents;
@@ -1134,11 +1409,7 @@ function classifyGroup(group: LineWork[], i: number, index: ExpectedIndex, setti
     let variance = 0;
     for (const work of group) {
       const sameAsExpected = Math.abs(work.line.commissionCents - item.expectedCents) <= tolerance;
-      if (
-        sameAsExpected &&
-        work.line.effectiveDate === item.effectiveDate &&
-        typeCompatible(work.line, item)
-      ) {
+      if (sameAsExpected && work.line.effectiveDate === item.effectiveDate && typeLinkable(work.line, item)) {
         markDuplicate(work, item, 'before this statement');
       } else {
         const difference = work.line.commissionCents - owed;
@@ -1185,7 +1456,7 @@ function classifyGroup(group: LineWork[], i: number, index: ExpectedIndex, setti
     work.method = 'many_to_one';
     work.confidence = confidence;
     work.notes.push(
-      `Found by the ${work.tier} tier; lines ${numbers} together pay one expectation (a split payment).`,
+      `Found by the ${work.tier === 'chain' ? 'renewal-chain' : work.tier} tier; lines ${numbers} together pay one expectation (a split payment).`,
     );
     work.amountSentence = amountSentence(settings, paid, owed, difference, `Lines ${numbers} together paid`);
     if (status !== 'matched') {
@@ -1200,6 +1471,7 @@ const methodWords: Record<Tier, string> = {
   exact: 'its exact policy number, effective date and transaction type',
   alias: 'a policy-number alias learned from an earlier decision',
   normalized: 'its policy number after normalisation',
+  chain: 'the renewal chain',
   fuzzy: 'insured name, effective date and amount (the policy number differs)',
 };
 
@@ -1222,7 +1494,8 @@ function finishReason(work: LineWork, index: ExpectedIndex, settings: Settings):
     work.method === 'one_to_many'
       ? `Paid ${work.assigned.length} expectations of ${first.carrierId} policy ${first.policyNumber} (${first.insuredName}) at once, found by ${methodWords[work.tier!]}.`
       : `Matched ${describeExpected(first)} by ${methodWords[work.tier!]}.`;
-  return `${how} ${work.amountSentence}`;
+  if (work.linkSentences.length === 0) return `${how} ${work.amountSentence}`;
+  return `${how} ${work.linkSentences.join(' ')} ${work.amountSentence}`;
 }
 
 // --- the entry point -----------------------------------------------------------------------------
@@ -1290,6 +1563,7 @@ export function reconcile(
     rateExpected: undefined,
     rateActual: undefined,
     amountSentence: '',
+    linkSentences: [],
     duplicateOf: null,
   }));
 
@@ -1298,6 +1572,7 @@ export function reconcile(
     if (work.tier === null && !matchAlias(work, index, settings, aliases))
       matchNormalized(work, index, settings);
   }
+  for (const work of works) if (work.tier === null) matchRenewalChain(work, index, settings);
   for (const work of works) if (work.tier === null) matchFuzzy(work, index, settings);
   for (const work of works) if (work.tier !== null) matchOneToMany(work, index, settings);
 
@@ -1451,7 +1726,11 @@ export function explainLine(
     if (item.carrierId !== line.carrierId) continue;
     const itemKeys = policyNumberKeys(item.policyNumber);
     const agreement = policyNumberAgreement(keys, itemKeys);
-    const edits = agreement === 'none' ? policyNumberDistance(keys, itemKeys) : 0;
+    const prior =
+      agreement === 'none' && continuesPriorTerm(item) && typeCompatible(line, item)
+        ? agreeingPriorNumber(keys, item)
+        : null;
+    const edits = agreement === 'none' && prior === null ? policyNumberDistance(keys, itemKeys) : 0;
     const similarity = insuredNameSimilarity(name, item.insuredName);
     const itemDay = dayNumber(item.effectiveDate);
     const gap = day === noDay || itemDay === noDay ? null : Math.abs(day - itemDay);
@@ -1459,13 +1738,15 @@ export function explainLine(
     const amountOk = amountGap <= reviewTolerance(settings, item.balanceCents);
     const checks: CandidateExplanation['checks'] = {
       policyNumber: {
-        ok: agreement !== 'none',
+        ok: agreement !== 'none' || prior !== null,
         detail:
-          agreement === 'none'
-            ? `"${line.policyNumber}" vs "${item.policyNumber}": ${edits} edits apart, no printed form agrees`
-            : agreement === 'identical'
-              ? 'identical'
-              : `"${line.policyNumber}" ${agreementNotes[agreement]} ("${item.policyNumber}")`,
+          prior !== null
+            ? `"${line.policyNumber}" is the prior term's number ${prior}; policy ${item.policyNumber} renewed it`
+            : agreement === 'none'
+              ? `"${line.policyNumber}" vs "${item.policyNumber}": ${edits} edits apart, no printed form agrees`
+              : agreement === 'identical'
+                ? 'identical'
+                : `"${line.policyNumber}" ${agreementNotes[agreement]} ("${item.policyNumber}")`,
       },
       effectiveDate: {
         ok: gap !== null && gap <= tolerances.dateWindowDays,
@@ -1477,8 +1758,10 @@ export function explainLine(
               : `${gap} days apart (window ${tolerances.dateWindowDays})`,
       },
       transactionType: {
-        ok: typeCompatible(line, item),
-        detail: `statement ${line.transactionType ?? 'none'}, expected ${item.transactionType}`,
+        ok: typeLinkable(line, item),
+        detail: newRenewalSwap(line, item)
+          ? `statement ${line.transactionType}, expected ${item.transactionType}: new business and renewal confused, linkable with TRANSACTION_TYPE_MISMATCH`
+          : `statement ${line.transactionType ?? 'none'}, expected ${item.transactionType}`,
       },
       insuredName: {
         ok: similarity >= tolerances.nameSimilarity,
@@ -1491,7 +1774,7 @@ export function explainLine(
     };
     // Closeness for ranking only: agreeing keys first, then the name, the date and the amount.
     const score =
-      (agreement !== 'none' ? 4 : Math.max(0, 2 - edits / 2)) +
+      (agreement !== 'none' || prior !== null ? 4 : Math.max(0, 2 - edits / 2)) +
       2 * similarity +
       (gap === null ? 0 : Math.max(0, 1 - gap / (4 * tolerances.dateWindowDays))) +
       (amountOk ? 1 : 0) +

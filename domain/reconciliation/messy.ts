@@ -2,16 +2,19 @@
 // of expected commissions in the demo carriers' policy-number formats, and a statement that pays
 // part of it the way real statements do, with typos in names, lost leading zeros, carrier
 // prefixes, dropped term suffixes and check letters, "Last, First" names, split payments,
-// installments paid at once, duplicates, the new-business rate paid on renewals, lines for other
-// agencies' policies, and expectations nobody paid. Deterministic for a seed (Random, never
-// Math.random); sized from a few hundred lines to 100k lines against 1M expectations.
+// installments paid at once, duplicates, the new-business rate paid on renewals, renewals printed
+// under the prior term's number, renewals coded as new business and the reverse, trusts, estates,
+// trade names and care-of addresses as insureds, payments a few cents off, reversals of earlier
+// payments, lines for other agencies' policies, and expectations nobody paid. Deterministic for a
+// seed (Random, never Math.random); sized from a few hundred lines to 100k lines against 1M
+// expectations.
 import { generateAgency } from '../../connectors/kit/demo-agency.ts';
 import { Random } from '../../connectors/kit/random.ts';
 import { Money } from '../money.ts';
 import { normalizePolicyNumber } from '../normalize.ts';
 import type { LineTruth } from './evaluate.ts';
 import { dayNumber } from './match.ts';
-import { policyNumberKeys } from './normalize.ts';
+import { policyNumberKeys, samePolicyNumber } from './normalize.ts';
 import type { ExpectedItem, StatementItem, TransactionType } from './types.ts';
 
 export type MessKind =
@@ -26,6 +29,16 @@ export type MessKind =
   | 'duplicate_of_earlier'
   | 'rate_mismatch'
   | 'amount_variance'
+  /** A renewal printed under the prior term's policy number (the policy was renumbered). */
+  | 'renewal_prior_number'
+  /** A renewal the carrier codes NEW, or new business it codes RWL. */
+  | 'type_swapped'
+  /** A trust, estate, trade-name or care-of insured, printed unlike the book, the number off. */
+  | 'entity_name'
+  /** A payment a cent or a few cents short or over: within the $1.00 tolerance. */
+  | 'within_tolerance'
+  /** A negative NEW/RWL line taking back a commission paid by an earlier statement. */
+  | 'reversal'
   | 'foreign';
 
 /** How often each kind of line is drawn (relative weights). */
@@ -41,6 +54,11 @@ export const defaultMessMix: Readonly<Record<MessKind, number>> = {
   duplicate_of_earlier: 1,
   rate_mismatch: 3,
   amount_variance: 4,
+  renewal_prior_number: 2,
+  type_swapped: 2,
+  entity_name: 3,
+  within_tolerance: 3,
+  reversal: 1,
   foreign: 5,
 };
 
@@ -64,6 +82,8 @@ export interface MessyStatement {
   missingIds: Set<string>;
   /** How many lines of each kind were written. */
   kinds: Record<MessKind, number>;
+  /** Line id → the kind of mess it was written as. */
+  lineKinds: Map<string, MessKind>;
 }
 
 const firstNames =
@@ -83,6 +103,10 @@ const businessKinds =
     '|',
   );
 const businessSuffixes = ['LLC', 'Inc.', 'Co.', 'Corp', 'Ltd'] as const;
+const careOfParties =
+  'First National Bank|Wells Fargo Trust Dept|Harbor Property Management|Summit Law Group|Chase Home Lending'.split(
+    '|',
+  );
 
 /** Prefixes some carriers' statements put before the policy number. */
 const statementPrefixes: Record<string, string> = {
@@ -105,6 +129,15 @@ interface Insured {
   middle: string | null;
   last: string | null;
   company: string | null;
+  /**
+   * Insureds that are not simply a person or a company: a family trust (`other` is the second
+   * trustee), an estate, a company with a trade name (`other`), a person reached care of someone
+   * (`other`, the care-of party).
+   */
+  form?: 'trust' | 'estate' | 'dba' | 'care_of';
+  other?: string;
+  /** How the book writes a trust or a care-of insured. */
+  bookForm?: number;
 }
 
 interface BookCarrier {
@@ -148,14 +181,74 @@ export function isoFromDay(day: number): string {
 }
 
 function bookName(insured: Insured): string {
+  const { first, last, other } = insured;
+  switch (insured.form) {
+    case 'trust':
+      return [
+        `${last} Family Trust`,
+        `The ${last} Family Trust dated 3/4/2011`,
+        `${last}, ${first} & ${other} Trustees`,
+      ][insured.bookForm!]!;
+    case 'estate':
+      return `Estate of ${first} ${last}`;
+    case 'dba':
+      return `${insured.company} DBA ${other}`;
+    case 'care_of':
+      return insured.bookForm === 0 ? `${first} ${last} c/o ${other}` : `${first} ${last}`;
+  }
   if (insured.company !== null) return insured.company;
   return insured.middle !== null
     ? `${insured.first} ${insured.middle}. ${insured.last}`
     : `${insured.first} ${insured.last}`;
 }
 
+/** A trust, an estate, a trade name or a care-of insured as statements print them, else null. */
+function formStatementName(r: Random, insured: Insured): string | null {
+  const first = insured.first ?? '';
+  const last = insured.last ?? '';
+  const other = insured.other ?? '';
+  switch (insured.form) {
+    case 'trust':
+      return r.pick([
+        `${last.toUpperCase()} FAMILY TRUST`,
+        `The ${last} Family Trust`,
+        `${last}, ${first} & ${other} Trustees`,
+        `${last.toUpperCase()} ${first.toUpperCase()} TTEE`,
+        `${last} Family Trust dtd 03/04/2011`,
+        `${first} ${last} Trustee`,
+      ]);
+    case 'estate':
+      return r.pick([
+        `ESTATE OF ${first.toUpperCase()} ${last.toUpperCase()}`,
+        `${last}, ${first} Estate`,
+        `Est of ${first} ${last}`,
+        `${first} ${last}`,
+      ]);
+    case 'dba': {
+      const company = insured.company!;
+      return r.pick([
+        `${company} DBA ${other}`,
+        `${company} D/B/A ${other}`.toUpperCase(),
+        other,
+        other.toUpperCase(),
+        company,
+      ]);
+    }
+    case 'care_of':
+      return r.pick([
+        `${first} ${last} c/o ${other}`,
+        `${last.toUpperCase()}, ${first.toUpperCase()} C/O ${other.toUpperCase()}`,
+        `${last}, ${first}`,
+        `${first} ${last}`,
+        `${first} ${last} Attn: ${other}`,
+      ]);
+  }
+  return null;
+}
+
 /** The insured as a statement prints it: order, case, initials and suffixes vary by carrier. */
 function statementName(r: Random, insured: Insured): string {
+  if (insured.form !== undefined) return formStatementName(r, insured)!;
   if (insured.company !== null) {
     const bare = insured.company.replace(/\s+(LLC|Inc\.|Co\.|Corp|Ltd)$/, '');
     return r.pick([
@@ -258,6 +351,39 @@ function commission(premiumCents: number, rateBasisPoints: number): number {
   return cents === 0 ? 0 : cents;
 }
 
+/** A person (mostly), a company, or one of the forms statements print unlike the book. */
+function newInsured(r: Random): Insured {
+  const person = (): Insured => ({
+    first: r.pick(firstNames),
+    middle: r.chance(0.3) ? String.fromCharCode(65 + r.int(0, 25)) : null,
+    last: r.pick(lastNames),
+    company: null,
+  });
+  const company = () => `${r.pick(businessWords)} ${r.pick(businessKinds)} ${r.pick(businessSuffixes)}`;
+  const draw = r.next();
+  if (draw < 0.64) return person();
+  if (draw < 0.9) return { first: null, middle: null, last: null, company: company() };
+  if (draw < 0.94) {
+    const trustee = person();
+    let other = r.pick(firstNames);
+    while (other === trustee.first) other = r.pick(firstNames);
+    return { ...trustee, middle: null, form: 'trust', other, bookForm: r.int(0, 2) };
+  }
+  if (draw < 0.96) return { ...person(), middle: null, form: 'estate' };
+  if (draw < 0.98) {
+    const owner = r.pick(lastNames);
+    return {
+      first: null,
+      middle: null,
+      last: null,
+      company: `${owner} Holdings LLC`,
+      form: 'dba',
+      other: `${r.pick(businessWords)} ${r.pick(businessKinds)}`,
+    };
+  }
+  return { ...person(), middle: null, form: 'care_of', other: r.pick(careOfParties), bookForm: r.int(0, 1) };
+}
+
 export function generateMessyStatement(options: MessyStatementOptions): MessyStatement {
   const seed = options.seed ?? 'messy';
   const asOf = options.asOf ?? '2025-06-30';
@@ -306,25 +432,27 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
       base = carrier.policyNumber(r);
     if (keyTaken(carrier.key, base)) continue;
     takeKeys(carrier.key, base);
-    const person = r.chance(0.7);
-    const insured: Insured = person
-      ? {
-          first: r.pick(firstNames),
-          middle: r.chance(0.3) ? String.fromCharCode(65 + r.int(0, 25)) : null,
-          last: r.pick(lastNames),
-          company: null,
-        }
-      : {
-          first: null,
-          middle: null,
-          last: null,
-          company: `${r.pick(businessWords)} ${r.pick(businessKinds)} ${r.pick(businessSuffixes)}`,
-        };
+    const insured = newInsured(r);
     const terms = r.int(1, 3);
+    // Some policies are rewritten under a new number at renewal; carriers keep printing the old.
+    const renumbered = terms > 1 && r.chance(0.25);
+    const chain: string[] = [];
     let effective = asOfDay - r.int(20, 3 * 365);
     for (let term = 1; term <= terms && effective <= asOfDay - 10; term++) {
+      if (renumbered && term > 1) {
+        let fresh = carrier.policyNumber(r);
+        for (let attempt = 0; attempt < 20 && keyTaken(carrier.key, fresh); attempt++)
+          fresh = carrier.policyNumber(r);
+        if (!keyTaken(carrier.key, fresh)) {
+          base = fresh;
+          takeKeys(carrier.key, base);
+        }
+      }
       const number = carrier.termSuffix ? `${base}-${String(term).padStart(2, '0')}` : base;
       if (carrier.termSuffix) takeKeys(carrier.key, number);
+      // As the store loads them: the earlier terms' numbers, nearest first, when one differs.
+      const priorPolicyNumbers = chain.some((n) => n !== number) ? [...chain].reverse() : undefined;
+      chain.push(number);
       const type: TransactionType = term === 1 ? 'NEW' : 'RWL';
       const rate = term === 1 ? carrier.newRate : carrier.renewalRate;
       const rateBasisPoints = term === 1 ? carrier.newBasisPoints : carrier.renewalBasisPoints;
@@ -335,6 +463,9 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
         insuredName: bookName(insured),
         rate,
         termRates: { newBusiness: carrier.newRate, renewal: carrier.renewalRate },
+        // Always present, even undefined: a million items of one shape keep the matcher's
+        // property reads monomorphic.
+        priorPolicyNumbers,
       };
       if (r.chance(0.12)) {
         // Paid as earned: one expectation per monthly installment.
@@ -403,6 +534,7 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
   const paidEarlier = new Uint8Array(expected.length);
   const drafts: { line: Omit<StatementItem, 'id' | 'lineNo'>; truth: LineTruth; pairOf?: number }[] = [];
   const kinds = Object.fromEntries(weights.map(([k]) => [k, 0])) as Record<MessKind, number>;
+  const draftKinds: MessKind[] = [];
 
   const pickItem = (accept: (i: number) => boolean): number => {
     for (let attempt = 0; attempt < 200; attempt++) {
@@ -558,6 +690,109 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
         });
         break;
       }
+      case 'renewal_prior_number': {
+        // Only a renumbered renewal: a prior number that agrees with its own is no test at all.
+        i = pickItem((k) => {
+          const item = expected[k]!;
+          const prior = item.priorPolicyNumbers?.[0];
+          return (
+            single(k) &&
+            item.transactionType === 'RWL' &&
+            prior !== undefined &&
+            !samePolicyNumber(prior, item.policyNumber)
+          );
+        });
+        if (i < 0) continue;
+        const item = expected[i]!;
+        const priors = item.priorPolicyNumbers!;
+        // A third term may still be printed under the first term's number.
+        const prior = priors.length > 1 && r.chance(0.25) ? priors[1]! : priors[0]!;
+        if (samePolicyNumber(prior, item.policyNumber)) continue;
+        used[i] = 1;
+        drafts.push({
+          line: lineFor(i, {
+            policyNumber: r.chance(0.3) ? numberVariant(r, prior, facts[i]!.carrier) : prior,
+            transactionType: r.chance(0.15) ? null : 'RWL',
+          }),
+          truth: [item.id],
+        });
+        break;
+      }
+      case 'type_swapped': {
+        i = pickItem((k) => {
+          const type = expected[k]!.transactionType;
+          return single(k) && (type === 'NEW' || type === 'RWL');
+        });
+        if (i < 0) continue;
+        const item = expected[i]!;
+        const fact = facts[i]!;
+        const stated = item.transactionType === 'NEW' ? 'RWL' : 'NEW';
+        const line = lineFor(i, { transactionType: stated });
+        if (r.chance(0.3)) line.policyNumber = numberVariant(r, item.policyNumber, fact.carrier);
+        if (r.chance(0.3)) {
+          // Paid at the rate of the kind the carrier thinks it is.
+          const basisPoints =
+            stated === 'NEW' ? fact.carrier.newBasisPoints : fact.carrier.renewalBasisPoints;
+          line.commissionCents = commission(fact.premiumCents, basisPoints);
+          line.premiumCents = fact.premiumCents;
+          line.rate = stated === 'NEW' ? fact.carrier.newRate : fact.carrier.renewalRate;
+        }
+        used[i] = 1;
+        drafts.push({ line, truth: [item.id] });
+        break;
+      }
+      case 'entity_name': {
+        // Not a token amount: a fuzzy match needs a balance above the rounding tolerance.
+        i = pickItem(
+          (k) => facts[k]!.insured.form !== undefined && Math.abs(expected[k]!.expectedCents) > 200,
+        );
+        if (i < 0) continue;
+        const item = expected[i]!;
+        const line = lineFor(i, { transactionType: item.transactionType });
+        // Make the name count: a typed number (the fuzzy tier) or a loosely printed one.
+        if (r.chance(0.5)) {
+          const typed = numberTypo(r, item.policyNumber);
+          if (typed === item.policyNumber || keyTaken(item.carrierId, typed)) continue;
+          line.policyNumber = typed;
+        } else {
+          line.policyNumber = numberVariant(r, item.policyNumber, facts[i]!.carrier);
+        }
+        used[i] = 1;
+        drafts.push({ line, truth: [item.id] });
+        break;
+      }
+      case 'within_tolerance': {
+        i = pickItem((k) => single(k) && expected[k]!.expectedCents >= 1000);
+        if (i < 0) continue;
+        const off = r.pick([1, 1, 1, 2, 3, 5, r.int(6, 99)]) * (r.chance(0.7) ? -1 : 1);
+        used[i] = 1;
+        drafts.push({
+          line: lineFor(i, { commissionCents: expected[i]!.expectedCents + off }),
+          truth: [expected[i]!.id],
+        });
+        break;
+      }
+      case 'reversal': {
+        i = pickItem((k) => {
+          const type = expected[k]!.transactionType;
+          return single(k) && (type === 'NEW' || type === 'RWL');
+        });
+        if (i < 0) continue;
+        const item = expected[i]!;
+        const fact = facts[i]!;
+        // Paid by an earlier statement; this one takes it back under the original transaction.
+        used[i] = 1;
+        paidEarlier[i] = 1;
+        drafts.push({
+          line: lineFor(i, {
+            transactionType: item.transactionType,
+            commissionCents: -item.expectedCents,
+            premiumCents: fact.carrier.printsRates ? -fact.premiumCents : null,
+          }),
+          truth: [item.id],
+        });
+        break;
+      }
       case 'foreign': {
         const carrier = r.pick(carriers);
         let number = carrier.policyNumber(r);
@@ -587,6 +822,7 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
       }
     }
     kinds[kind]++;
+    while (draftKinds.length < drafts.length) draftKinds.push(kind);
   }
 
   // Statements list lines in their own order (by insured, by agent code): shuffle deterministically.
@@ -605,10 +841,12 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
   });
   const lines: StatementItem[] = [];
   const truth = new Map<string, LineTruth>();
+  const lineKinds = new Map<string, MessKind>();
   order.forEach((draftIndex, position) => {
     const draft = drafts[draftIndex]!;
     const id = `L${String(position + 1).padStart(6, '0')}`;
     lines.push({ id, lineNo: position + 1, ...draft.line });
+    lineKinds.set(id, draftKinds[draftIndex]!);
     let lineTruth = draft.truth;
     // Of two identical lines, the later one on the statement is the repeat.
     const repeat = repeatOf[draftIndex]!;
@@ -635,5 +873,5 @@ export function generateMessyStatement(options: MessyStatementOptions): MessySta
       missingIds.add(item.id);
     }
   }
-  return { asOf, expected, lines, truth, missingIds, kinds };
+  return { asOf, expected, lines, truth, missingIds, kinds, lineKinds };
 }

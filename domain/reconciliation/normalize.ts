@@ -218,29 +218,154 @@ const ignoredNameWords = new Set([
 ]);
 
 export interface InsuredNameTokens {
-  /** Words of two or more letters, in normalised order ("first last"). */
+  /**
+   * Words of two or more letters, in normalised order ("first last"). For a trust or an estate,
+   * only its distinctive words: "The Okafor Family Trust dated 3/4/2011" is [okafor].
+   */
   words: string[];
   /** Single letters: middle initials, abbreviated first names. */
   initials: string[];
   /** words joined without spaces, for names split differently ("Mary Ann" vs "Maryann"). */
   joined: string;
+  /**
+   * A trust, an estate or several parties ("et al"): its words name a family or people who may
+   * be listed more fully on the other side ("Okafor, Chidi & Amara Trustees").
+   */
+  entity: boolean;
+  /** The names either side of "DBA" (or AKA, FKA, T/A): either one identifies the insured. */
+  alternatives: InsuredNameTokens[] | null;
 }
+
+/** Cheap test for the forms below, so plain names take the plain path. */
+const entityHint =
+  /\b(?:trusts?|trustees?|ttees?|estate|est\.?\s+of|et\s+(?:al|ux|vir)|dated|dtd|u\s*\/\s*a|d\s*\/\s*b\s*\/\s*a|d\.b\.a|dba|a\s*\/\s*k\s*\/\s*a|a\.k\.a|aka|f\s*\/\s*k\s*\/\s*a|f\.k\.a|fka|t\s*\/\s*a|trading\s+as|doing\s+business\s+as|c\s*\/\s*o|care\s+of|attn|attention)\b|%/i;
+
+/** "c/o First Bank", "Attn: …", "% …": an address line, not the insured. */
+const careOf = /[\s,]*(?:\bc\s*\/\s*o\b|\bcare\s+of\b|\battn\b|\battention\b|%)[\s:.]*/i;
+
+/** "dated 3/4/2011", "u/a dtd …": when a trust was signed, not who it is. */
+const datedClause = /[\s,]*\b(?:dated|dtd|u\s*\/\s*a|uad|u\s*\/\s*t\s*\/\s*a)\b.*$/i;
+
+/** "Smith Holdings LLC DBA Smith Plumbing": two names for one insured. */
+const aliasSeparator =
+  /[\s,]+(?:d\s*\/\s*b\s*\/\s*a|d\.b\.a\.?|dba|a\s*\/\s*k\s*\/\s*a|a\.k\.a\.?|aka|f\s*\/\s*k\s*\/\s*a|f\.k\.a\.?|fka|t\s*\/\s*a|trading\s+as|doing\s+business\s+as)(?=[\s:,]|$)[\s:,]*/i;
+
+/** Words that mark a trust, an estate or several parties. */
+const entityMarkers = new Set([
+  'trust',
+  'trusts',
+  'trustee',
+  'trustees',
+  'ttee',
+  'ttees',
+  'estate',
+  'ux',
+  'vir',
+]);
+
+/**
+ * In a trust's or an estate's name, the words every such name has: "Okafor Family Trust" and
+ * "Nguyen Family Trust" share "family trust" and nothing that tells them apart.
+ */
+const entityWords = new Set([
+  'trust',
+  'trusts',
+  'trustee',
+  'trustees',
+  'ttee',
+  'ttees',
+  'tr',
+  'trst',
+  'family',
+  'fam',
+  'revocable',
+  'revoc',
+  'rev',
+  'irrevocable',
+  'irrev',
+  'living',
+  'liv',
+  'estate',
+  'est',
+  'deceased',
+  'decd',
+  'heirs',
+  'executor',
+  'executrix',
+  'administrator',
+  'agreement',
+  'declaration',
+  'ux',
+  'vir',
+]);
 
 /**
  * "Gomes, Adam", "Adam J. Gomes", "GOMES ADAM J" and "Adam Gomes Jr." all become the words
- * [adam, gomes] (order aside) with at most an initial "j".
+ * [adam, gomes] (order aside) with at most an initial "j". Trusts and estates keep only their
+ * distinctive words, a care-of party is dropped, and a "DBA" name has both names as alternatives.
  */
 export function insuredNameTokens(raw: string): InsuredNameTokens {
+  if (!entityHint.test(raw)) return plainTokens(raw);
+  let text = raw;
+  const care = careOf.exec(text);
+  if (care !== null) {
+    const before = text.slice(0, care.index);
+    // "c/o Jane Doe" alone: the care-of party is the only name there is.
+    text = /[A-Za-z]/.test(before) ? before : text.slice(care.index + care[0].length);
+  }
+  text = text.replace(datedClause, '');
+  const parts = text.split(aliasSeparator).filter((part) => /[A-Za-z]/.test(part));
+  if (parts.length < 2) return entityTokens(text);
+  const alternatives = parts.map(entityTokens);
+  const words = alternatives.flatMap((t) => t.words);
+  return {
+    words,
+    initials: alternatives.flatMap((t) => t.initials),
+    joined: words.join(''),
+    entity: alternatives.some((t) => t.entity),
+    alternatives,
+  };
+}
+
+function rawTokens(raw: string): string[] {
   // Apostrophes join rather than split: O'Brien is "obrien", never "o" + "brien".
-  const normalized = normalizeName(raw.replace(/['\u2019`]/g, ''));
+  return normalizeName(raw.replace(/['\u2019`]/g, '')).split(' ');
+}
+
+function plainTokens(raw: string): InsuredNameTokens {
   const words: string[] = [];
   const initials: string[] = [];
-  for (const token of normalized.split(' ')) {
+  for (const token of rawTokens(raw)) {
     if (token === '' || ignoredNameWords.has(token)) continue;
     if (token.length === 1) initials.push(token);
     else words.push(token);
   }
-  return { words, initials, joined: words.join('') };
+  return { words, initials, joined: words.join(''), entity: false, alternatives: null };
+}
+
+function entityTokens(raw: string): InsuredNameTokens {
+  const tokens = rawTokens(raw);
+  let entity = false;
+  for (let k = 0; k < tokens.length && !entity; k++) {
+    const token = tokens[k]!;
+    entity =
+      entityMarkers.has(token) ||
+      (token === 'et' && tokens[k + 1] === 'al') ||
+      (token === 'est' && tokens[k + 1] === 'of');
+  }
+  if (!entity) return plainTokens(raw);
+  const words: string[] = [];
+  const initials: string[] = [];
+  for (const token of tokens) {
+    // Dates and entity words say when and what kind, not whose.
+    if (token === '' || ignoredNameWords.has(token) || entityWords.has(token) || /^[0-9]+$/.test(token))
+      continue;
+    if (token.length === 1) initials.push(token);
+    else words.push(token);
+  }
+  // "The Family Trust" has nothing distinctive: compare what there is rather than nothing.
+  if (words.length === 0) return { ...plainTokens(raw), entity: true };
+  return { words, initials, joined: words.join(''), entity: true, alternatives: null };
 }
 
 /**
@@ -294,14 +419,32 @@ const minimumWordSimilarity = 0.6;
 const initialCredit = 0.8;
 
 /**
+ * How much two trusts' (or estates') names agree when one lists only part of the other ("Okafor
+ * Family Trust" and "Okafor, Chidi & Amara Trustees"): similar enough to link, never identical.
+ */
+const entityContainmentCredit = 0.95;
+
+/**
  * Similarity of two insured names, 0–1, insensitive to word order, case, punctuation, business
  * and generational suffixes and honorifics; typos cost in proportion to the letters they change;
  * an initial on one side counts for a matching word on the other; extra initials cost nothing,
- * because statements add and drop middle initials freely.
+ * because statements add and drop middle initials freely. Trusts and estates compare on their
+ * distinctive words, and two of them agree when one's words are all in the other; a name with a
+ * "DBA" agrees as well as either of its names does.
  */
 export function insuredNameSimilarity(a: InsuredNameTokens | string, b: InsuredNameTokens | string): number {
   const left = typeof a === 'string' ? insuredNameTokens(a) : a;
   const right = typeof b === 'string' ? insuredNameTokens(b) : b;
+  let best = tokenSimilarity(left, right);
+  if (left.alternatives !== null || right.alternatives !== null) {
+    for (const l of left.alternatives ?? [left]) {
+      for (const r of right.alternatives ?? [right]) best = Math.max(best, tokenSimilarity(l, r));
+    }
+  }
+  return best;
+}
+
+function tokenSimilarity(left: InsuredNameTokens, right: InsuredNameTokens): number {
   if (left.words.length === 0 || right.words.length === 0) return 0;
   if (left.joined === right.joined) return 1;
 
@@ -316,19 +459,35 @@ export function insuredNameSimilarity(a: InsuredNameTokens | string, b: InsuredN
   pairs.sort((x, y) => y.similarity - x.similarity || x.i - y.i || x.j - y.j);
   const usedLeft = new Array<boolean>(left.words.length).fill(false);
   const usedRight = new Array<boolean>(right.words.length).fill(false);
-  let total = 0;
-  for (const word of left.words) total += word.length;
-  for (const word of right.words) total += word.length;
+  let totalLeft = 0;
+  let totalRight = 0;
+  for (const word of left.words) totalLeft += word.length;
+  for (const word of right.words) totalRight += word.length;
   let agreed = 0;
+  // The same agreement counted in each side's letters, for a trust contained in another.
+  let agreedLeft = 0;
+  let agreedRight = 0;
   for (const pair of pairs) {
     if (usedLeft[pair.i] || usedRight[pair.j]) continue;
     usedLeft[pair.i] = true;
     usedRight[pair.j] = true;
-    agreed += pair.similarity * (left.words[pair.i]!.length + right.words[pair.j]!.length);
+    const leftLength = left.words[pair.i]!.length;
+    const rightLength = right.words[pair.j]!.length;
+    agreed += pair.similarity * (leftLength + rightLength);
+    agreedLeft += pair.similarity * leftLength;
+    agreedRight += pair.similarity * rightLength;
   }
-  agreed += initialsCredit(left.words, usedLeft, right.initials);
-  agreed += initialsCredit(right.words, usedRight, left.initials);
-  const byWords = agreed / total;
+  const leftInitials = initialsCredit(left.words, usedLeft, right.initials);
+  const rightInitials = initialsCredit(right.words, usedRight, left.initials);
+  agreed += leftInitials;
+  agreed += rightInitials;
+  agreedLeft += leftInitials;
+  agreedRight += rightInitials;
+  let byWords = agreed / (totalLeft + totalRight);
+  if (left.entity && right.entity) {
+    const contained = Math.max(agreedLeft / totalLeft, agreedRight / totalRight);
+    byWords = Math.max(byWords, entityContainmentCredit * contained);
+  }
 
   // Names split into words differently ("Maryann" / "Mary Ann") agree as one string.
   const joinedLength = Math.max(left.joined.length, right.joined.length);

@@ -33,6 +33,12 @@ export interface ExpectedItem {
    * named "the new-business rate was paid on a renewal" rather than just "rate mismatch".
    */
   termRates?: { newBusiness: string; renewal: string } | null;
+  /**
+   * Policy numbers of the earlier terms of this policy's renewal chain, nearest first, when the
+   * number changed at renewal: carriers keep printing a renewal under the number it had last term.
+   * Numbers that agree with policyNumber in some printed form may be included; they add nothing.
+   */
+  priorPolicyNumbers?: readonly string[];
 }
 
 /** One row of a carrier commission statement after column mapping. */
@@ -103,7 +109,9 @@ export type DiscrepancyCode =
   | 'PREMIUM_BASIS_MISMATCH'
   | 'AMOUNT_VARIANCE'
   | 'DUPLICATE_PAYMENT'
-  | 'PARTIAL_PAYMENT';
+  | 'PARTIAL_PAYMENT'
+  /** The statement calls a renewal new business, or new business a renewal; linked regardless. */
+  | 'TRANSACTION_TYPE_MISMATCH';
 
 export interface LineMatch {
   expectedId: string;
@@ -114,8 +122,9 @@ export interface LineMatch {
 export interface MatchEvidence {
   /**
    * Which keys agreed: 'carrier', 'policy_number', 'policy_number_variant', 'policy_alias',
-   * 'policy_number_near', 'effective_date', 'effective_date_window', 'transaction_type',
-   * 'insured_name', 'amount'.
+   * 'policy_number_near', 'renewal_chain' (the line prints an earlier term's number), 'reversal'
+   * (a negative NEW/RWL line paying the cancellation that reverses it),
+   * 'effective_date', 'effective_date_window', 'transaction_type', 'insured_name', 'amount'.
    */
   keysMatched: string[];
   nameSimilarity?: number;

@@ -94,3 +94,52 @@ describe('insured-name similarity', () => {
     expect(insuredNameSimilarity('', 'Adam Gomes')).toBe(0);
   });
 });
+
+describe('insured names of trusts, estates, trade names and care-of addresses', () => {
+  test('"OKAFOR FAMILY TRUST", "The Okafor Family Trust dated 3/4/2011" and "Okafor, Chidi & Amara Trustees" are one insured', () => {
+    const forms = [
+      'OKAFOR FAMILY TRUST',
+      'The Okafor Family Trust dated 3/4/2011',
+      'Okafor, Chidi & Amara Trustees',
+    ];
+    for (const a of forms) {
+      for (const b of forms) expect(insuredNameSimilarity(a, b), `${a} / ${b}`).toBeGreaterThanOrEqual(0.85);
+    }
+    // The dated form is the same trust word for word; trustees listed by name are close, not equal.
+    expect(insuredNameSimilarity(forms[0]!, forms[1]!)).toBe(1);
+    expect(insuredNameSimilarity(forms[0]!, forms[2]!)).toBeLessThan(1);
+  });
+
+  test('two families\' trusts are not alike for sharing the words "family trust"', () => {
+    expect(insuredNameSimilarity('Okafor Family Trust', 'Nguyen Family Trust')).toBeLessThan(0.5);
+    expect(insuredNameSimilarity('OKAFOR FAMILY TRUST', 'Nguyen, Wei & Ana Trustees')).toBeLessThan(0.5);
+    // Nor are two spouses' own trusts, or a trust and a person who merely shares the surname.
+    expect(insuredNameSimilarity('Chidi Okafor Revocable Trust', 'Amara Okafor Living Trust')).toBeLessThan(
+      0.85,
+    );
+    expect(insuredNameSimilarity('Okafor Family Trust', 'Chidi Okafor')).toBeLessThan(0.85);
+  });
+
+  test('an estate is compared on its decedent', () => {
+    expect(insuredNameSimilarity('ESTATE OF JOHN SMITH', 'Smith, John')).toBe(1);
+    expect(insuredNameSimilarity('Est of John Smith', 'John Smith Estate')).toBe(1);
+    expect(insuredNameSimilarity('Estate of John Smith', 'Estate of Mary Jones')).toBeLessThan(0.5);
+  });
+
+  test('"Smith Holdings LLC DBA Smith Plumbing" matches either name, and neither matches another business', () => {
+    const dba = 'Smith Holdings LLC DBA Smith Plumbing';
+    expect(insuredNameSimilarity(dba, 'SMITH PLUMBING')).toBe(1);
+    expect(insuredNameSimilarity(dba, 'Smith Holdings, LLC')).toBe(1);
+    expect(insuredNameSimilarity('SMITH HOLDINGS LLC D/B/A SMITH PLUMBING', 'Smith Plumbing')).toBe(1);
+    expect(insuredNameSimilarity(dba, 'Jones Roofing')).toBeLessThan(0.5);
+  });
+
+  test('the part after c/o is a care-of address, not the insured', () => {
+    expect(insuredNameSimilarity('Jane Doe c/o First National Bank', 'Doe, Jane')).toBe(1);
+    expect(insuredNameSimilarity('DOE, JANE C/O HARBOR PROPERTY MGMT', 'Jane Doe')).toBe(1);
+    expect(insuredNameSimilarity('Jane Doe c/o First National Bank', 'First National Bank')).toBeLessThan(
+      0.5,
+    );
+    expect(insuredNameSimilarity('Jane Doe Attn: Mark Lee', 'Mark Lee')).toBeLessThan(0.5);
+  });
+});
