@@ -1,9 +1,32 @@
 // Payments against expected commissions. An expectation's paid total, last payment date and
 // status are always derived from its payments, so adding or removing payments (a reconciliation
 // decision, a manual "mark paid", an undo) can never leave a total that disagrees with them. A
-// chargeback is an expectation below zero: it is settled when the carrier has taken it back.
+// chargeback is an expectation below zero: it is settled when the carrier has taken it back. A
+// payment within the tenant's rounding tolerance of the expectation settles it too, the difference
+// staying visible as paid minus expected.
+import { defaultTolerances } from '../domain/reconciliation/types.ts';
 import { appendEvents } from './outbox.ts';
 import type { Queryable } from './pool.ts';
+
+/**
+ * The tenant's rounding tolerance in cents (tenants.settings.reconciliationTolerances.amountCents,
+ * else the default), as a SQL expression over the parameter holding the tenant id.
+ */
+export function amountToleranceSql(tenantParam: string): string {
+  const setting = `s.settings -> 'reconciliationTolerances' -> 'amountCents'`;
+  return `coalesce((select case when jsonb_typeof(${setting}) = 'number' then abs((${setting})::text::numeric)::bigint end
+                      from tenants s where s.id = ${tenantParam}), ${defaultTolerances.amountCents})`;
+}
+
+/**
+ * SQL for "these payments settle the expectation": all of it (or more), or all but a difference
+ * within the tolerance on the expectation's side of zero, so a cent short of a commission or of
+ * a chargeback does not leave it outstanding for ever. Callers handle nothing paid first.
+ */
+export function settlesSql(paid: string, expected: string, tolerance: string): string {
+  return `((${expected} >= 0 and ${paid} >= ${expected}) or (${expected} < 0 and ${paid} <= ${expected})
+          or (sign(${paid}) = sign(${expected}) and abs(${expected} - ${paid}) <= ${tolerance}))`;
+}
 
 export interface PaymentInput {
   expectedCommissionId: string;
@@ -80,15 +103,17 @@ export async function refreshPaidTotals(
         group by e.id
      ), before as (
        select id, status from expected_commissions where id = any($2::uuid[])
+     ), tolerance as (
+       select ${amountToleranceSql('$1')} as cents
      )
      update expected_commissions e
         set paid_cents = t.paid, last_paid_on = t.last_paid,
             status = case
               when e.status in ('no_rule', 'written_off', 'disputed') then e.status
               when t.paid = 0 then case when e.status = 'missing' then 'missing' else 'open' end
-              when (e.agency_cents >= 0 and t.paid >= e.agency_cents) or (e.agency_cents < 0 and t.paid <= e.agency_cents) then 'paid'
+              when ${settlesSql('t.paid', 'e.agency_cents', 'tol.cents')} then 'paid'
               else 'partially_paid' end
-       from totals t, before b
+       from totals t, before b, tolerance tol
       where e.id = t.id and b.id = t.id
       returning e.id, e.transaction_id, e.policy_id, e.paid_cents, e.agency_cents, (e.status = 'paid' and b.status <> 'paid') as newly_paid`,
     [tenantId, expectedIds],
@@ -107,6 +132,8 @@ export async function refreshPaidTotals(
           policy_id: r.policy_id,
           paid_cents: Number(r.paid_cents),
           expected_cents: Number(r.agency_cents),
+          // Non-zero when settled within the tolerance (or overpaid).
+          difference_cents: Number(r.paid_cents) - Number(r.agency_cents),
         },
       })),
   );

@@ -16,6 +16,7 @@ import type {
   SplitPlan,
   TransactionType,
 } from '../domain/commissions/types.ts';
+import { amountToleranceSql, settlesSql } from './commission-payments.ts';
 import { appendEvents, type OutboxEvent } from './outbox.ts';
 import type { Queryable } from './pool.ts';
 
@@ -292,7 +293,7 @@ export async function recalculatePolicies(
           status = case when excluded.status = 'no_rule' then 'no_rule'
                         when expected_commissions.status = 'no_rule' then 'open'
                         when expected_commissions.paid_cents = 0 then 'open'
-                        when expected_commissions.paid_cents >= excluded.agency_cents then 'paid'
+                        when ${settlesSql('expected_commissions.paid_cents', 'excluded.agency_cents', amountToleranceSql('$1'))} then 'paid'
                         else 'partially_paid' end`,
       [
         tenantId,

@@ -16,7 +16,7 @@ import {
 } from '../../db/commission-store.ts';
 import { projectBook } from '../../db/projection-store.ts';
 import type { CommissionRule, SplitPlan } from '../../domain/commissions/types.ts';
-import { Money } from '../../domain/money.ts';
+import { formatCents, Money } from '../../domain/money.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
@@ -62,11 +62,29 @@ export const expectedCommissionSchema = z
     expected_pay_date: z.string(),
     status: z.enum(statuses),
     paid_cents: z.number().int(),
-    balance_cents: z.number().int(),
+    balance_cents: z.number().int().openapi({ description: 'Agency commission minus payments.' }),
+    difference_cents: z.number().int().nullable().openapi({
+      description:
+        'Paid minus expected once a payment is recorded (null before): for a paid commission, the rounding difference accepted within the tenant’s tolerance, or an overpayment.',
+    }),
+    settlement_note: z.string().nullable().openapi({
+      description: 'Why a commission paid other than to the cent counts as paid; null otherwise.',
+    }),
     last_paid_on: z.string().nullable(),
     calculated_at: z.string(),
   })
   .openapi('ExpectedCommission');
+
+const dollars = (cents: number) => (cents < 0 ? `-$${formatCents(-cents)}` : `$${formatCents(cents)}`);
+
+/** A paid commission whose payments differ from it: settled within tolerance, or overpaid. */
+function settlementNote(status: string, agency: number, paid: number): string | null {
+  if (status !== 'paid' || paid === agency) return null;
+  const gap = dollars(Math.abs(paid - agency));
+  return Math.abs(paid) < Math.abs(agency)
+    ? `Settled within the rounding tolerance: paid ${dollars(paid)} against ${dollars(agency)} expected (${gap} short).`
+    : `Paid ${dollars(paid)} against ${dollars(agency)} expected (${gap} over).`;
+}
 
 const toShare = (s: { producerId: string; role: string; percent: string; cents: number }) => ({
   producer_id: s.producerId,
@@ -100,6 +118,8 @@ function toExpected(r: Record<string, unknown>) {
     status: r.status as (typeof statuses)[number],
     paid_cents: paid,
     balance_cents: agency - paid,
+    difference_cents: paid === 0 ? null : paid - agency,
+    settlement_note: settlementNote(r.status as string, agency, paid),
     last_paid_on: (r.last_paid_on as string) ?? null,
     calculated_at: (r.calculated_at as Date).toISOString(),
   };

@@ -52,6 +52,10 @@ const eventData = {
     policy_id: uuid,
     paid_cents: z.number().int(),
     expected_cents: z.number().int(),
+    difference_cents: z.number().int().optional().openapi({
+      description:
+        'Paid minus expected: non-zero when a payment within the rounding tolerance settled it, or overpaid it.',
+    }),
   }),
   'commission.discrepancy': z.object({
     transaction_id: uuid,

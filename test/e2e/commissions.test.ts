@@ -240,7 +240,8 @@ describe('commission intelligence through the API', () => {
       data: { id: string; balance_cents: number; status: string }[];
       totals: { count: number };
     }>(h.request('GET', '/v1/commissions/pending?limit=5', { apiKey }));
-    const item = pending.data.find((d) => d.balance_cents > 0)!;
+    // Well above the $1.00 rounding tolerance, so that a $1.00 payment leaves it partly paid.
+    const item = pending.data.find((d) => d.balance_cents > 1_000)!;
     const partial = await json<{ status: string; paid_cents: number }>(
       h.request('POST', `/v1/commissions/${item.id}/payments`, {
         apiKey,
@@ -281,6 +282,44 @@ describe('commission intelligence through the API', () => {
       h.request('GET', '/v1/commissions/paid?limit=200', { apiKey }),
     );
     expect(paidList.data.map((d) => d.id)).toContain(item.id);
+  });
+
+  test('a payment one cent short settles the commission as paid, shows the cent, and leaves pending and the outstanding total', async () => {
+    type Expected = {
+      id: string;
+      policy_id: string;
+      status: string;
+      balance_cents: number;
+      difference_cents: number | null;
+      settlement_note: string | null;
+    };
+    const pending = await json<{ data: Expected[]; totals: { count: number } }>(
+      h.request('GET', '/v1/commissions/pending?limit=50', { apiKey }),
+    );
+    const item = pending.data.find((d) => d.balance_cents > 1_000)!;
+    const outstanding = async () =>
+      (
+        await json<{ commission: { outstanding_cents: number } }>(
+          h.request('GET', '/v1/analytics/dashboard?as_of=2026-11-25', { apiKey }),
+        )
+      ).commission.outstanding_cents;
+    const outstandingBefore = await outstanding();
+    const settled = await json<Expected>(
+      h.request('POST', `/v1/commissions/${item.id}/payments`, {
+        apiKey,
+        body: { amount_cents: item.balance_cents - 1, paid_on: '2026-11-22' },
+      }),
+    );
+    expect(settled).toMatchObject({ status: 'paid', balance_cents: 1, difference_cents: -1 });
+    expect(settled.settlement_note).toMatch(/within the rounding tolerance.*\$0\.01 short/);
+    const detail = await json<Expected>(h.request('GET', `/v1/commissions/${item.id}`, { apiKey }));
+    expect(detail).toMatchObject({ status: 'paid', difference_cents: -1 });
+    const after = await json<{ data: Expected[]; totals: { count: number } }>(
+      h.request('GET', `/v1/commissions/pending?policy_id=${item.policy_id}&limit=200`, { apiKey }),
+    );
+    expect(after.data.map((d) => d.id)).not.toContain(item.id);
+    // The cent left over is settled, not outstanding: the whole balance left the dashboard's total.
+    expect(await outstanding()).toBe(outstandingBefore - item.balance_cents);
   });
 
   test('projections and renewal scores come from the in-force book', async () => {
