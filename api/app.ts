@@ -34,6 +34,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { renewalRoutes } from './routes/renewals.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { statementMappingRoutes } from './routes/statement-mappings.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { vendorWebhookRoutes } from './routes/vendor-webhooks.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', agentRoutes);
   // Before the commission routes: /v1/commissions/statements is not /v1/commissions/{id}.
   app.route('/', statementRoutes);
+  app.route('/', statementMappingRoutes);
   app.route('/', commissionRoutes);
   app.route('/', renewalRoutes);
   app.route('/', exportRoutes);

@@ -8,6 +8,8 @@ export const problemTypes = {
   forbidden: { status: 403, title: 'Missing scope' },
   'not-found': { status: 404, title: 'Not found' },
   validation: { status: 422, title: 'The request is not valid' },
+  'not-a-statement': { status: 422, title: 'Not a statement we can read' },
+  'too-large': { status: 413, title: 'Too large' },
   conflict: { status: 409, title: 'Conflict' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'A dependency is unavailable' },

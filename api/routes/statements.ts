@@ -1,7 +1,8 @@
-// Carrier statements and their reconciliation. An upload is parsed as it streams, its lines are
-// written in the request's transaction, and a file with any bad row is rejected whole (the
-// transaction rolls back: nothing stored) with every row and reason. The same bytes twice are
-// recognised by hash. A stored statement is reconciled by a reconcile/<statementId> workflow;
+// Carrier statements and their reconciliation. An upload is parsed as it streams and every row is
+// written in the request's transaction: its lines, and its other rows (titles, page headers,
+// subtotals and totals, notes, and the lines that could not be read, kept for review). Only a file
+// that is not a statement at all is refused (the transaction rolls back: nothing stored). The same
+// bytes twice are recognised by hash. A stored statement is reconciled by a reconcile/<statementId> workflow;
 // people then confirm, reject or re-match lines, and what they teach is kept for next time.
 import { Readable } from 'node:stream';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
@@ -15,11 +16,12 @@ import {
   StatementWriter,
   savedMapping,
   saveMapping,
+  statementRows,
   statementWithHash,
 } from '../../db/statement-store.ts';
 import { defaultTolerances } from '../../domain/reconciliation/types.ts';
 import { importStatement } from '../../domain/statements/import.ts';
-import { type ColumnMapping, parseColumnMapping } from '../../domain/statements/types.ts';
+import { type ColumnMapping, nonDataRowKinds, parseColumnMapping } from '../../domain/statements/types.ts';
 import { markReconciling, requestReconciliation } from '../../runtime/reconciliation-requests.ts';
 import { reconcileWorkflowId } from '../../workflows/shared.ts';
 import type { AppEnv } from '../deps.ts';
@@ -45,7 +47,35 @@ const statementSchema = z
     format: z.string(),
     content_hash: z.string(),
     statement_date: z.string().nullable(),
-    line_count: z.number().int(),
+    period_start: z.string().nullable(),
+    period_end: z.string().nullable(),
+    line_count: z.number().int().openapi({ description: 'Statement lines (payments to reconcile).' }),
+    non_data_row_count: z.number().int().openapi({
+      description: 'Rows that are part of the statement but not lines (titles, page headers, totals, notes).',
+    }),
+    unreadable_line_count: z.number().int().openapi({
+      description: 'Rows that look like lines but could not be read: kept for review, not matched.',
+    }),
+    rows_by_kind: z.record(z.string(), z.number().int()),
+    needs_review: z
+      .boolean()
+      .openapi({ description: 'Unreadable lines, or a printed total that does not add up.' }),
+    control_checks: z.array(
+      z.object({
+        sourceRow: z.number().int().nullable(),
+        sheet: z.string().nullable(),
+        kind: z.enum(['total', 'subtotal']),
+        label: z.string(),
+        statedCents: z.number().int(),
+        computedCents: z.number().int(),
+        lines: z.number().int(),
+        ok: z.boolean(),
+        unreadableLines: z.number().int(),
+        unreadableCents: z.number().int(),
+        explanation: z.string(),
+      }),
+    ),
+    warnings: z.array(z.string()),
     total_premium_cents: z.number().int(),
     total_commission_cents: z.number().int(),
     status: z.enum(['imported', 'reconciling', 'reconciled']),
@@ -62,6 +92,7 @@ const lineSchema = z
     id: z.number().int(),
     line_no: z.number().int(),
     source_row: z.number().int().nullable(),
+    sheet: z.string().nullable(),
     policy_number: z.string(),
     insured_name: z.string().nullable(),
     effective_date: z.string().nullable(),
@@ -92,6 +123,8 @@ function toStatement(deps: AppEnv['Variables']['deps'], row: StatementRow) {
   return {
     ...rest,
     line_count: Number(row.line_count),
+    non_data_row_count: Number(row.non_data_row_count),
+    unreadable_line_count: Number(row.unreadable_line_count),
     total_premium_cents: Number(row.total_premium_cents),
     total_commission_cents: Number(row.total_commission_cents),
     uploaded_at: new Date(row.uploaded_at as string).toISOString(),
@@ -122,7 +155,9 @@ const uploadRoute = createRoute({
   description:
     'multipart/form-data with `file`, `carrier_id`, optional `mapping` (a column mapping as JSON, saved for the carrier), `statement_date`, `reconcile` (default true). ' +
     'Or the file itself as the body (text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream) with `filename` and `carrier_id` in the query, streamed without buffering. ' +
-    'A file with any bad row is rejected whole (422, every row and reason); the same file twice is a 409 naming the first import.',
+    'Every row of the file is accounted for: a statement line, a row of the statement’s structure (title, repeated page header, section, subtotal or total, blank, note), or an unreadable line kept for review with its cells and reasons. ' +
+    'Printed totals and subtotals are checked against the lines they sum. Only a file that is not a statement at all is refused (422 `not-a-statement`: empty, not CSV/XLSX/AL3, no header row, an archive that cannot be opened; 413 past a size bound). ' +
+    'The same file twice is a 409 naming the first import.',
   middleware: [requireScope('commissions:write')] as const,
   request: {
     query: z.object({
@@ -140,20 +175,24 @@ const uploadRoute = createRoute({
           schema: z.object({
             statement: statementSchema,
             detection: z.record(z.string(), z.unknown()),
-            skipped: z.record(z.string(), z.number()),
+            rows: z.object({
+              lines: z.number().int(),
+              non_data: z.number().int(),
+              unreadable: z.number().int(),
+              by_kind: z.record(z.string(), z.number().int()),
+            }),
             warnings: z.array(z.string()),
           }),
         },
       },
     },
     409: { description: 'This exact file was imported before (`existing_statement_id`)' },
+    413: { description: 'The file is past a size bound (upload, decompressed workbook)' },
     422: {
-      description: 'Rejected whole: `errors` lists each bad row with its field, value and reason',
+      description: 'Not a statement at all: `errors` says why (nothing was stored)',
       content: {
         'application/problem+json': {
-          schema: z
-            .object({ errors: z.array(importErrorSchema), more_errors: z.number().int() })
-            .passthrough(),
+          schema: z.object({ errors: z.array(importErrorSchema) }).passthrough(),
         },
       },
     },
@@ -317,6 +356,58 @@ const linesRoute = createRoute({
   },
 });
 
+const rowKinds = [...nonDataRowKinds, 'unreadable'] as const;
+
+const rowSchema = z
+  .object({
+    position: z.number().int().openapi({ description: 'Order among the rows that are not lines.' }),
+    source_row: z.number().int().openapi({ description: 'The row as a spreadsheet shows it.' }),
+    sheet: z.string().nullable(),
+    kind: z.enum(rowKinds),
+    cells: z.array(z.string()),
+    reason: z.string(),
+    errors: z.array(importErrorSchema),
+    amount_cents: z.number().int().nullable(),
+  })
+  .openapi('StatementRow');
+
+const rowsRoute = createRoute({
+  method: 'get',
+  path: '/v1/reconciliations/{id}/rows',
+  tags: ['Statements'],
+  summary: "A statement's rows that are not lines: its structure, and the unreadable lines kept for review",
+  description:
+    'In file order. `kind=unreadable` lists the lines that could not be read, each with its cells and every reason; ' +
+    'they are not matched. Several kinds may be given, comma-separated.',
+  middleware: [requireScope('commissions:read')] as const,
+  request: {
+    params: idParam,
+    query: z.object({
+      kind: z
+        .string()
+        .optional()
+        .refine(
+          (v) => v === undefined || v.split(',').every((k) => (rowKinds as readonly string[]).includes(k)),
+          {
+            message: `kinds: ${rowKinds.join(', ')}`,
+          },
+        ),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      cursor: z.string().optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Rows',
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.array(rowSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+    },
+  },
+});
+
 const decideRoute = createRoute({
   method: 'post',
   path: '/v1/reconciliations/{id}/lines/{line}',
@@ -442,7 +533,7 @@ async function reconcileAfterCommit(vars: AppEnv['Variables'], statementIds: str
   });
 }
 
-const LINE_COLUMNS = `id, line_no, source_row, policy_number, insured_name, effective_date::text, transaction_date::text, transaction_type,
+const LINE_COLUMNS = `id, line_no, source_row, sheet, policy_number, insured_name, effective_date::text, transaction_date::text, transaction_type,
   premium_cents, commission_rate, commission_cents, status, method, confidence, difference_cents, discrepancies, matches, evidence,
   reason, decision, decided_by, decided_at`;
 
@@ -479,17 +570,14 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
       carrierKey: demoCarrierByName(carrier.name)?.key,
       savedMapping: saved ?? undefined,
       onLine: (line) => writer.add(line),
+      onRow: (row) => writer.addRow(row),
     });
     if (!result.ok) {
-      // Thrown, so the request's transaction rolls back every line written so far.
+      // Thrown, so the request's transaction rolls back every row written so far.
       throw new ProblemError(
-        'validation',
-        `The statement was rejected whole: ${result.errors.length + result.moreErrors} problem(s); nothing was stored.`,
-        {
-          errors: result.errors,
-          more_errors: result.moreErrors,
-          detection: result.detection,
-        },
+        result.status === 413 ? 'too-large' : 'not-a-statement',
+        `This file was not imported: ${result.errors.map((e) => e.reason).join('; ')}`,
+        { errors: result.errors, detection: result.detection },
       );
     }
     const earlier = await statementWithHash(db, tenantId, result.contentHash);
@@ -507,7 +595,12 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
       {
         statement: toStatement(deps, statement),
         detection: result.detection as unknown as Record<string, unknown>,
-        skipped: result.skipped as unknown as Record<string, number>,
+        rows: {
+          lines: result.counts.lines,
+          non_data: result.counts.nonData,
+          unreadable: result.counts.unreadable,
+          by_kind: result.counts.byKind as Record<string, number>,
+        },
         warnings: result.warnings,
       },
       201,
@@ -653,6 +746,32 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
         data: page.map(toLine),
         next_cursor:
           rows.length > q.limit && last ? Buffer.from(String(last.line_no)).toString('base64url') : null,
+      },
+      200,
+    );
+  })
+  .openapi(rowsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const q = c.req.valid('query');
+    await statementOr404(c.get('db'), c.get('tenantId'), id);
+    const after = q.cursor ? Number.parseInt(Buffer.from(q.cursor, 'base64url').toString(), 10) || 0 : 0;
+    const rows = await statementRows(c.get('db'), id, {
+      kinds: q.kind?.split(','),
+      after,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        data: page.map((r) => ({
+          ...r,
+          kind: r.kind as (typeof rowKinds)[number],
+          errors: r.errors as z.infer<typeof importErrorSchema>[],
+          amount_cents: r.amount_cents === null ? null : Number(r.amount_cents),
+        })),
+        next_cursor:
+          rows.length > q.limit && last ? Buffer.from(String(last.position)).toString('base64url') : null,
       },
       200,
     );

@@ -10,6 +10,8 @@ import { SessionsOauth } from './0008-sessions-oauth.ts';
 import { OutboundCrmAccounting } from './0009-outbound-crm-accounting.ts';
 import { ClientCodeCase } from './0010-client-code-case.ts';
 import { RenewalOutcomes } from './0011-renewal-outcomes.ts';
+import { StatementRows } from './0012-statement-rows.ts';
+import { SettleWithinTolerance } from './0013-settle-within-tolerance.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -23,4 +25,6 @@ export const migrations = [
   { name: '0009-outbound-crm-accounting', class: OutboundCrmAccounting },
   { name: '0010-client-code-case', class: ClientCodeCase },
   { name: '0011-renewal-outcomes', class: RenewalOutcomes },
+  { name: '0012-statement-rows', class: StatementRows },
+  { name: '0013-settle-within-tolerance', class: SettleWithinTolerance },
 ];

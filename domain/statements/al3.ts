@@ -363,6 +363,8 @@ export async function* parseAl3CommissionRows(
 
   for await (const event of readAl3Groups(source)) {
     if (event.kind === 'error') {
+      // What was read whole stands; the error says where reading stopped.
+      yield* flush();
       yield event;
       return;
     }

@@ -33,6 +33,14 @@ export interface StatementMess {
   wrongRates: number;
   foreignLines: number;
   missingLines: number;
+  /** A renewal rewritten under a new number, printed under the prior term's number. */
+  priorTermNumbers: number;
+  /** New business coded as a renewal, or a renewal as new business. */
+  typeSwaps: number;
+  /** A person's policy printed under their family trust ("OKAFOR FAMILY TRUST"). */
+  trustNames: number;
+  /** Paid a few cents off (within the rounding tolerance). */
+  centsOff: number;
 }
 
 export const cleanStatement: StatementMess = {
@@ -43,6 +51,10 @@ export const cleanStatement: StatementMess = {
   wrongRates: 0,
   foreignLines: 0,
   missingLines: 0,
+  priorTermNumbers: 0,
+  typeSwaps: 0,
+  trustNames: 0,
+  centsOff: 0,
 };
 
 /** A plausible month from a carrier that is not careful. */
@@ -54,6 +66,10 @@ export const messyStatement: StatementMess = {
   wrongRates: 0.06,
   foreignLines: 2,
   missingLines: 0.06,
+  priorTermNumbers: 0.5,
+  typeSwaps: 0.03,
+  trustNames: 0.03,
+  centsOff: 0.03,
 };
 
 export interface DemoStatementOptions {
@@ -66,6 +82,8 @@ export interface DemoStatementOptions {
   /** Which policies a carrier statement pays on; default direct bill only (agency bill retains commission). */
   billModes?: DemoPolicy['billMode'][];
   mess?: Partial<StatementMess>;
+  /** How the statement is printed, over the carrier's own layout (titles, pages, sections, footers, value styles). */
+  print?: StatementPrint;
   /** The other agency whose policies leak onto the statement; default a generated neighbour agency. */
   foreignAgency?: DemoAgency;
 }
@@ -76,7 +94,15 @@ export type PolicyNumberMess =
   | 'carrier-prefix'
   | 'term-suffix-dropped'
   | 'term-suffix-added';
-export type LineMess = 'name-typo' | `policy-number:${PolicyNumberMess}` | 'wrong-rate' | 'split';
+export type LineMess =
+  | 'name-typo'
+  | `policy-number:${PolicyNumberMess}`
+  | 'wrong-rate'
+  | 'split'
+  | 'prior-term-number'
+  | 'type-swapped'
+  | 'trust-name'
+  | 'cents-off';
 
 /** One commission the agency should receive for the month (the rate that applies, in exact cents). */
 export interface ExpectedStatementCommission {
@@ -178,6 +204,31 @@ interface DemoLayout {
   percentSign?: boolean;
   lobNames?: Record<string, string>;
   lineEnding?: '\r\n' | '\n';
+}
+
+/**
+ * How a statement is printed beyond its columns, the way carriers' report writers do it. Each
+ * carrier's layout sets some of these; a test or benchmark can ask for any of them.
+ */
+export interface StatementPrint {
+  /** The header repeated every this many lines (a printed page), after a "Page n of m" note. */
+  pageLines?: number;
+  /** A section header before each producer's lines ("Producer: P101"). */
+  producerSections?: boolean;
+  /** A subtotal after each producer's lines, in one of the wordings carriers use. */
+  subtotals?: 'subtotal-agent' | 'code-total' | 'subtotal-month';
+  /** The footer: its label, printed in the second column with the amount in the commission column ("offset"). */
+  footer?: { label: string; offset?: boolean };
+  /** A balance carried forward above the lines; the footer then states lines plus balance. */
+  balanceForwardCents?: number;
+  /** Negative amounts written "45.00 CR". */
+  creditSuffix?: boolean;
+  /** Text dates: two-digit years, month names, or mostly the layout's own with some of both. */
+  dates?: 'two-digit-year' | 'month-names' | 'mixed';
+  /** A note under the footer. */
+  closingNote?: string;
+  /** XLSX: each producer's lines on a worksheet of its own, headed like the first. */
+  sheetsByProducer?: boolean;
 }
 
 const usDate = (iso: string) => `${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(0, 4)}`;
@@ -455,6 +506,11 @@ function draftFor(
   };
 }
 
+/** A policy number without its term suffix ("-02"): renewals of one number differ only there. */
+function withoutTermSuffix(number: string): string {
+  return normalizePolicyNumber(number.replace(/[-\s]\d{1,2}$/, ''));
+}
+
 /** Splits an amount in two integer parts with the same sign: k% (truncated) and the rest. */
 function splitCents(cents: number, k: number): [number, number] {
   const first = Number((BigInt(cents) * BigInt(k)) / 100n);
@@ -479,6 +535,7 @@ export async function generateDemoStatement(
   const format = opts.format ?? preset.nativeFormat;
   const bounds = monthBounds(opts.month);
   const r = new Random(`${agency.seed}:statement:${carrier.key}:${opts.month}:${opts.seed ?? ''}`);
+  const extra = new Random(`${agency.seed}:statement-mess:${carrier.key}:${opts.month}:${opts.seed ?? ''}`);
   const billModes = opts.billModes ?? ['direct'];
   const clients = new Map(agency.clients.map((c) => [c.key, c]));
   const producerCodes = new Map(agency.producers.map((p) => [p.key, p.code]));
@@ -519,6 +576,29 @@ export async function generateDemoStatement(
         base.policyNumber = noisy.number;
         lineMess.push(`policy-number:${noisy.kind}`);
       }
+    }
+    // The mess found in a year of real statements, drawn from a stream of its own so the kinds
+    // above come out as they always did.
+    const renumbered =
+      txn.type === 'RWL' &&
+      policy.priorPolicyNumber !== null &&
+      withoutTermSuffix(policy.priorPolicyNumber) !== withoutTermSuffix(policy.policyNumber);
+    if (renumbered && extra.chance(mess.priorTermNumbers)) {
+      base.policyNumber = policy.priorPolicyNumber!;
+      lineMess.push('prior-term-number');
+    }
+    if ((base.type === 'NEW' || base.type === 'RWL') && extra.chance(mess.typeSwaps)) {
+      base.type = base.type === 'NEW' ? 'RWL' : 'NEW';
+      lineMess.push('type-swapped');
+    }
+    if (client.kind === 'person' && extra.chance(mess.trustNames)) {
+      base.insuredKind = 'business';
+      base.companyName = `${base.lastName.toUpperCase()} FAMILY TRUST`;
+      lineMess.push('trust-name');
+    }
+    if (Math.abs(base.commissionCents) > 500 && extra.chance(mess.centsOff)) {
+      base.commissionCents += Math.sign(base.commissionCents) * extra.pick([-3, -2, -1, 1, 2, 3]);
+      lineMess.push('cents-off');
     }
     const split =
       r.chance(mess.splitPayments) && Math.abs(base.commissionCents) >= 2 && Math.abs(base.premiumCents) >= 2;
@@ -622,9 +702,12 @@ export async function generateDemoStatement(
       : layout.sortBy === 'policy'
         ? `${d.policyNumber}|${d.transactionDate}`
         : `${d.transactionDate}|${d.policyNumber}`;
+  const print: StatementPrint = opts.print ?? {};
+  const byProducer = Boolean(
+    layout.subtotal || print.producerSections || print.subtotals || print.sheetsByProducer,
+  );
   drafts.sort((a, b) => {
-    if (layout.subtotal && a.producerCode !== b.producerCode)
-      return a.producerCode.localeCompare(b.producerCode);
+    if (byProducer && a.producerCode !== b.producerCode) return a.producerCode.localeCompare(b.producerCode);
     const ka = sortKey(a);
     const kb = sortKey(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
@@ -648,7 +731,7 @@ export async function generateDemoStatement(
     };
     drafts = [...drafts.slice(0, at), copy, ...drafts.slice(at)];
   }
-  if (layout.subtotal) {
+  if (byProducer) {
     // A duplicate placed into another producer's group is moved to the end of its own group.
     const order = [...new Set(drafts.map((d) => d.producerCode))].sort();
     drafts = order.flatMap((code) => drafts.filter((d) => d.producerCode === code));
@@ -680,7 +763,8 @@ export async function generateDemoStatement(
       commissionCents: totals.commissionCents,
       lineCount: totals.count,
     };
-    const sheet = renderSheet(drafts, preset, layout, title, format === 'xlsx' && layout.typedCells === true);
+    const typed = format === 'xlsx' && layout.typedCells === true;
+    const sheet = renderSheet(drafts, preset, layout, print, title, typed, extra);
     bytes = format === 'csv' ? renderCsv(sheet, layout) : await renderXlsx(sheet, layout, title);
   }
   return {
@@ -703,7 +787,8 @@ export async function generateDemoStatement(
 
 type Cell = string | number | Date | null;
 interface Sheet {
-  rows: Cell[][];
+  /** Worksheets in order (a CSV is the rows of all of them). */
+  pages: { name: string | null; rows: Cell[][] }[];
   /** Column formats for typed XLSX cells. */
   formats: Map<number, string>;
 }
@@ -787,12 +872,51 @@ function formatRate(rate: string, fraction: boolean, percentSign: boolean): stri
 /** Exact decimal text of cents as an XLSX number (XLSX stores doubles; no arithmetic happens here). */
 const xlsxNumber = (cents: number) => Number(formatCents(cents));
 
+const monthAbbreviations = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+
+/** A date as a report writer prints it, in the print's date style. */
+function printedDate(
+  iso: string,
+  format: string,
+  unpadded: boolean,
+  style: StatementPrint['dates'],
+  r: Random,
+) {
+  const [y, m, d] = [iso.slice(0, 4), Number(iso.slice(5, 7)), Number(iso.slice(8, 10))];
+  const twoDigit = `${m}/${d}/${y.slice(2)}`;
+  const named = `${monthAbbreviations[m - 1]} ${d}, ${y}`;
+  if (style === 'two-digit-year') return twoDigit;
+  if (style === 'month-names') return named;
+  if (style === 'mixed') {
+    const roll = r.int(0, 9);
+    if (roll === 0) return twoDigit;
+    if (roll === 1) return named;
+    if (roll === 2) return `${String(d).padStart(2, '0')}-${monthAbbreviations[m - 1]}-${y.slice(2)}`;
+  }
+  return formatDate(iso, format, unpadded);
+}
+
 function renderSheet(
   drafts: DraftLine[],
   preset: StatementPreset,
   layout: DemoLayout,
+  print: StatementPrint,
   title: TitleContext,
   typed: boolean,
+  r: Random,
 ): Sheet {
   const m = preset.mapping;
   const headers = preset.headers;
@@ -806,10 +930,17 @@ function renderSheet(
   const moneyFormat = m.signConvention === 'minus' ? '#,##0.00;-#,##0.00' : '#,##0.00;(#,##0.00)';
   const codeFor = (type: StatementTransactionType) =>
     Object.entries(m.transactionTypeCodes).find(([, t]) => t === type)?.[0] ?? type;
+  const creditSuffix = print.creditSuffix === true && m.signConvention !== 'debit-credit';
   const amount = (cents: number): Cell =>
-    typed ? xlsxNumber(cents) : formatAmount(cents, m.signConvention, layout.thousands ?? false);
+    typed
+      ? xlsxNumber(cents)
+      : creditSuffix && cents < 0
+        ? `${formatAmount(-cents, 'minus', layout.thousands ?? false)} CR`
+        : formatAmount(cents, m.signConvention, layout.thousands ?? false);
   const date = (iso: string): Cell =>
-    typed ? new Date(`${iso}T00:00:00Z`) : formatDate(iso, m.dateFormat, layout.unpaddedDates ?? false);
+    typed
+      ? new Date(`${iso}T00:00:00Z`)
+      : printedDate(iso, m.dateFormat, layout.unpaddedDates ?? false, print.dates, r);
   if (typed) {
     for (const f of ['effectiveDate', 'transactionDate'] as const) {
       const c = fieldColumn(f);
@@ -821,30 +952,39 @@ function renderSheet(
     }
   }
 
-  const rows: Cell[][] = [];
-  if (layout.titleRows) rows.push(...layout.titleRows(title));
-  rows.push([...headers]);
   const put = (row: Cell[], field: StatementField, value: Cell) => {
     const c = fieldColumn(field);
     if (c !== undefined) row[c] = value;
   };
-  const totalRow = (label: string, lines: DraftLine[]): Cell[] => {
+  const labelColumn = Array.isArray(m.columns.policyNumber) ? col.get(m.columns.policyNumber[0]!)! : 0;
+  const summaryRow = (label: string, commission: number, premium: number | null, offset = false): Cell[] => {
     const row: Cell[] = headers.map(() => null);
-    const labelAt = Array.isArray(m.columns.policyNumber) ? col.get(m.columns.policyNumber[0]!)! : 0;
-    row[labelAt] = label;
-    const premium = lines.reduce((s, d) => s + d.premiumCents, 0);
-    const commission = lines.reduce((s, d) => s + d.commissionCents, 0);
-    put(row, 'premium', amount(premium));
+    row[offset ? Math.min(1, headers.length - 1) : labelColumn] = label;
+    if (premium !== null) put(row, 'premium', amount(premium));
     if (m.columns.commission) put(row, 'commission', amount(commission));
     else {
-      put(row, 'commissionDebit', amount(lines.reduce((s, d) => s + Math.max(0, -d.commissionCents), 0)));
-      put(row, 'commissionCredit', amount(lines.reduce((s, d) => s + Math.max(0, d.commissionCents), 0)));
+      put(row, 'commissionDebit', amount(Math.max(0, -commission)));
+      put(row, 'commissionCredit', amount(Math.max(0, commission)));
     }
     return row;
   };
-
-  let group: DraftLine[] = [];
-  drafts.forEach((d, i) => {
+  const totalRow = (label: string, lines: DraftLine[]): Cell[] => {
+    if (m.columns.commission) {
+      return summaryRow(
+        label,
+        lines.reduce((s, d) => s + d.commissionCents, 0),
+        lines.reduce((s, d) => s + d.premiumCents, 0),
+      );
+    }
+    // Debit/Credit layouts total each column.
+    const row: Cell[] = headers.map(() => null);
+    row[labelColumn] = label;
+    put(row, 'premium', amount(lines.reduce((s, d) => s + d.premiumCents, 0)));
+    put(row, 'commissionDebit', amount(lines.reduce((s, d) => s + Math.max(0, -d.commissionCents), 0)));
+    put(row, 'commissionCredit', amount(lines.reduce((s, d) => s + Math.max(0, d.commissionCents), 0)));
+    return row;
+  };
+  const lineRow = (d: DraftLine): Cell[] => {
     const row: Cell[] = headers.map(() => null);
     let name = displayName(d, m.nameOrder);
     if (layout.upperCaseNames) name = name.toUpperCase();
@@ -879,22 +1019,82 @@ function renderSheet(
     }
     put(row, 'producerCode', d.producerCode);
     put(row, 'currency', 'USD');
-    const extra = (h: string, v: Cell) => {
+    const extraCell = (h: string, v: Cell) => {
       const c = col.get(h);
       if (c !== undefined && row[c] === null) row[c] = v;
     };
-    extra('State', d.state);
-    extra('Agency Code', title.agencyCode);
-    rows.push(row);
-    group.push(d);
-    const next = drafts[i + 1];
-    if (layout.subtotal && (!next || next.producerCode !== d.producerCode)) {
-      rows.push(totalRow(layout.subtotal(d.producerCode), group));
-      group = [];
+    extraCell('State', d.state);
+    extraCell('Agency Code', title.agencyCode);
+    return row;
+  };
+  const subtotalLabel = (code: string): string | null => {
+    const month = title.periodEnd;
+    switch (print.subtotals) {
+      case 'subtotal-agent':
+        return `Subtotal Agent ${code}`;
+      case 'code-total':
+        return `${code} Total`;
+      case 'subtotal-month':
+        return `Subtotal ${code} ${monthAbbreviations[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
+      default:
+        return layout.subtotal ? layout.subtotal(code) : null;
     }
+  };
+
+  // Producer groups (one group when the statement is not grouped), each a worksheet when asked.
+  const grouped = layout.subtotal || print.producerSections || print.subtotals || print.sheetsByProducer;
+  const groups: DraftLine[][] = [];
+  for (const d of drafts) {
+    const last = groups[groups.length - 1];
+    if (grouped && last && last[0]!.producerCode === d.producerCode) last.push(d);
+    else if (!grouped && last) last.push(d);
+    else groups.push([d]);
+  }
+  const pages: Sheet['pages'] = [];
+  let rows: Cell[][] = [];
+  const startSheet = (name: string | null) => {
+    rows = [];
+    pages.push({ name, rows });
+  };
+  startSheet(layout.sheet ?? 'Statement');
+  if (layout.titleRows) rows.push(...layout.titleRows(title));
+  rows.push([...headers]);
+  if (print.balanceForwardCents) rows.push(summaryRow('Balance Forward', print.balanceForwardCents, null));
+  const pageLines = print.pageLines ?? 0;
+  const pageCount = pageLines > 0 ? Math.max(1, Math.ceil(drafts.length / pageLines)) : 1;
+  let onPage = 0;
+  let page = 1;
+  groups.forEach((group, g) => {
+    if (print.sheetsByProducer && g > 0) {
+      startSheet(`Agent ${group[0]!.producerCode}`);
+      rows.push([...headers]);
+      onPage = 0;
+    }
+    if (print.producerSections) rows.push([`Producer: ${group[0]!.producerCode}`]);
+    for (const d of group) {
+      if (pageLines > 0 && onPage === pageLines) {
+        rows.push([`Page ${page} of ${pageCount}`]);
+        page++;
+        rows.push([...headers]);
+        onPage = 0;
+      }
+      rows.push(lineRow(d));
+      onPage++;
+    }
+    const label = grouped ? subtotalLabel(group[0]!.producerCode) : null;
+    if (label) rows.push(totalRow(label, group));
   });
-  if (layout.totalLabel) rows.push(totalRow(layout.totalLabel, drafts));
-  return { rows, formats };
+  if (pageLines > 0) rows.push([`Page ${page} of ${pageCount}`]);
+  const footer = print.footer ?? (layout.totalLabel ? { label: layout.totalLabel } : null);
+  if (footer) {
+    if (print.balanceForwardCents || footer.offset) {
+      const commission =
+        drafts.reduce((sum, d) => sum + d.commissionCents, 0) + (print.balanceForwardCents ?? 0);
+      rows.push(summaryRow(footer.label, commission, null, footer.offset));
+    } else rows.push(totalRow(footer.label, drafts));
+  }
+  if (print.closingNote) rows.push([], [print.closingNote]);
+  return { pages, formats };
 }
 
 function csvCell(value: Cell): string {
@@ -905,7 +1105,10 @@ function csvCell(value: Cell): string {
 
 function renderCsv(sheet: Sheet, layout: DemoLayout): Buffer {
   const eol = layout.lineEnding ?? '\r\n';
-  const text = sheet.rows.map((r) => r.map(csvCell).join(',')).join(eol);
+  const text = sheet.pages
+    .flatMap((p) => p.rows)
+    .map((r) => r.map(csvCell).join(','))
+    .join(eol);
   return Buffer.from(`${text}${eol}`, 'utf8');
 }
 
@@ -922,12 +1125,14 @@ async function renderXlsx(sheet: Sheet, layout: DemoLayout, title: TitleContext)
     summary.addRow(['Agency', title.agencyName]);
     summary.addRow(['Total commission', formatCents(title.commissionCents)]);
   }
-  const ws = workbook.addWorksheet(layout.sheet ?? 'Statement');
-  for (const cells of sheet.rows) {
-    const row = ws.addRow(cells.map((c) => (c === null ? null : c)));
-    for (const [index, numFmt] of sheet.formats) {
-      const cell = row.getCell(index + 1);
-      if (cell.value instanceof Date || typeof cell.value === 'number') cell.numFmt = numFmt;
+  for (const page of sheet.pages) {
+    const ws = workbook.addWorksheet(page.name ?? layout.sheet ?? 'Statement');
+    for (const cells of page.rows) {
+      const row = ws.addRow(cells.map((c) => (c === null ? null : c)));
+      for (const [index, numFmt] of sheet.formats) {
+        const cell = row.getCell(index + 1);
+        if (cell.value instanceof Date || typeof cell.value === 'number') cell.numFmt = numFmt;
+      }
     }
   }
   return stampZipEntries(Buffer.from(await workbook.xlsx.writeBuffer()), title.periodEnd);

@@ -10,12 +10,10 @@ import {
   type ColumnMapping,
   type MappingSource,
   type RawRow,
-  type StatementDateFormat,
   type StatementField,
-  statementDateFormats,
   statementFields,
 } from './types.ts';
-import { headerKey, parseStatementDate, requiredFieldsMissing, resolveColumns } from './validate.ts';
+import { headerKey, requiredFieldsMissing, resolveColumns } from './validate.ts';
 
 /** How many rows from the top may hold the header. */
 export const headerScanRows = 25;
@@ -125,6 +123,14 @@ const synonyms: Record<StatementField, string[]> = {
     'inception',
     'inception date',
     'policy inception',
+    'start date',
+    'term start',
+    'term start date',
+    'policy start',
+    'policy start date',
+    'coverage start',
+    'term begin',
+    'begin date',
   ],
   transactionDate: [
     'transaction date',
@@ -316,8 +322,6 @@ function allHeaders(m: ColumnMapping): string[] {
 export interface DetectOptions {
   carrierKey?: string;
   savedMapping?: ColumnMapping;
-  /** XLSX typed cells: numeric date cells are Excel serials. */
-  excelSerials?: boolean;
 }
 
 export type LayoutDetection =
@@ -375,32 +379,6 @@ interface Candidate {
   label: string;
 }
 
-/** Which date format reads most sample values; the mapping's own wins unless most values fail it. */
-function checkDateFormat(
-  mapping: ColumnMapping,
-  header: string[],
-  samples: RawRow[],
-  opts: DetectOptions,
-  explanation: string[],
-): StatementDateFormat {
-  const resolved = resolveColumns(mapping, header);
-  const columns = [...(resolved.index.effectiveDate ?? []), ...(resolved.index.transactionDate ?? [])];
-  const values = samples
-    .flatMap((r) => columns.map((i) => (r.cells[i] ?? '').trim()))
-    .filter((v) => v !== '');
-  if (values.length === 0) return mapping.dateFormat;
-  const fits = (f: StatementDateFormat) =>
-    values.filter((v) => parseStatementDate(v, f, { excelSerials: opts.excelSerials }).ok).length;
-  const own = fits(mapping.dateFormat);
-  if (own * 2 >= values.length) return mapping.dateFormat;
-  const better = statementDateFormats.find((f) => fits(f) === values.length);
-  if (!better) return mapping.dateFormat;
-  explanation.push(
-    `Dates: ${values.length - own} of ${values.length} sample dates (e.g. "${values[0]}") do not read as ${mapping.dateFormat}; all read as ${better}, so ${better} is used.`,
-  );
-  return better;
-}
-
 /** For a mapping built from headers alone: guess the conventions from the sample values. */
 function guessConventions(
   mapping: ColumnMapping,
@@ -414,10 +392,7 @@ function guessConventions(
       .flatMap((r) => (resolved.index[field] ?? []).map((i) => (r.cells[i] ?? '').trim()))
       .filter((v) => v !== '');
   if (mapping.columns.commissionDebit) mapping.signConvention = 'debit-credit';
-  else if ([...valuesOf('commission'), ...valuesOf('premium')].some((v) => /\d\s*-$/.test(v))) {
-    mapping.signConvention = 'trailing-minus';
-    explanation.push('Amounts: values like "12.00-" carry a trailing minus sign.');
-  }
+
   const rates = valuesOf('commissionRate');
   if (
     rates.length > 0 &&
@@ -488,7 +463,6 @@ export function detectStatementLayout(rows: RawRow[], opts: DetectOptions = {}):
   );
 
   const finish = (c: Candidate, mapping: ColumnMapping): LayoutDetection => {
-    mapping.dateFormat = checkDateFormat(mapping, header, samples, opts, explanation);
     return {
       ok: true,
       headerIndex,

@@ -1,8 +1,9 @@
 // The vocabulary of carrier commission statement import: a statement line as the reconciliation
 // engine consumes it, the column mapping that turns one carrier's layout into statement lines, and
-// the all-or-nothing import result. Money is integer cents, rates are decimal percent strings
+// the import result, which accounts for every row of the file. Money is integer cents, rates are decimal percent strings
 // ("12.5" is 12.5%), dates are ISO YYYY-MM-DD (see the canonical model, insurance-domain.md (a)).
 import { z } from 'zod';
+import type { StatementPeriod } from './structure.ts';
 
 /** Statement transaction types (the canonical list minus REWRITE/BOR, which carriers do not print). */
 export const statementTransactionTypes = ['NEW', 'RWL', 'END', 'CAN', 'REI', 'AUD', 'PMT', 'ADJ'] as const;
@@ -105,8 +106,17 @@ export const columnMappingSchema = z.object({
   columns: statementColumnsSchema,
   /** Joins the parts when the policy number spans several columns. */
   policyNumberJoin: z.string().default(' '),
-  dateFormat: z.enum(statementDateFormats),
+  /**
+   * How the carrier writes dates. Every unambiguous form is read whatever this says (ISO, month
+   * names, Excel serials); for "4/5/26" the values of each column decide the day/month order, and
+   * this format's order holds only when no value does.
+   */
+  dateFormat: z.enum(statementDateFormats).default('MM/DD/YYYY'),
   signConvention: z.enum(signConventions).default('minus'),
+  /** What a trailing CR on an amount means (values.ts CreditSuffix); DR is the opposite. */
+  creditSuffix: z.enum(['negative', 'positive']).default('negative'),
+  /** ',' for "1.830,00" (semicolon-separated exports from European locales); decided from the values when not saved. */
+  decimalSeparator: z.enum(['.', ',']).default('.'),
   nameOrder: z.enum(nameOrders).default('first-last'),
   /** 'percent': "15" or "15%" is 15%; 'fraction': "0.15" is 15%. */
   rateFormat: z.enum(['percent', 'fraction']).default('percent'),
@@ -137,7 +147,9 @@ export interface StatementLine {
   lineNo: number;
   /** The row in the file as a spreadsheet shows it (CSV record number, XLSX row number, AL3 group number). */
   sourceRow: number;
-  /** The cells by header, exactly as read (trimmed). */
+  /** XLSX: the worksheet the line is on. */
+  sheet: string | null;
+  /** The cells by header, exactly as read (trimmed; a cell over 1,000 characters is clipped). */
   raw: Record<string, string>;
   policyNumber: string;
   policyNumberNormalized: string;
@@ -147,7 +159,8 @@ export interface StatementLine {
   /** Null when the layout has no transaction type column or the cell is blank. */
   transactionType: StatementTransactionType | null;
   transactionTypeRaw: string | null;
-  effectiveDate: string;
+  /** The term's effective date; the transaction date when the statement prints only that; null when neither. */
+  effectiveDate: string | null;
   transactionDate: string | null;
   premiumCents: number | null;
   /** Decimal percent string ("12.5"), whatever the file's rate format was. */
@@ -173,18 +186,67 @@ export interface StatementTotals {
   count: number;
 }
 
-export interface SkippedRows {
-  blank: number;
-  /** Subtotal, total and grand total rows. */
-  totals: number;
-  /** Header rows repeated at page breaks. */
-  repeatedHeaders: number;
-  /** Free-text rows such as "End of report" or "Page 2 of 3". */
-  notes: number;
-  /** Rows before the header (titles, statement summary). */
-  preamble: number;
-  /** AL3 transactions that carry no commission group (policy download data). */
-  withoutCommission: number;
+/**
+ * Rows that are part of a statement but not lines: what a person reading it skips. `other_sheet`
+ * is a row on a worksheet without a statement table (a summary sheet); `al3_group` an AL3 group
+ * that is not a commission record (headers, trailers, policy download data).
+ */
+export const nonDataRowKinds = [
+  'preamble',
+  'header',
+  'repeated_header',
+  'section',
+  'subtotal',
+  'total',
+  'balance_forward',
+  'blank',
+  'note',
+  'other_sheet',
+  'al3_group',
+] as const;
+export type NonDataRowKind = (typeof nonDataRowKinds)[number];
+
+/** A row of the file that is not a statement line: structure, or a line that cannot be read. */
+export interface StatementRowRecord {
+  kind: NonDataRowKind | 'unreadable';
+  sourceRow: number;
+  sheet: string | null;
+  /** The cells as read (a cell over 1,000 characters is clipped). */
+  cells: string[];
+  /** The label recognised ("TOTAL COMMISSION DUE:"), or for an unreadable line every reason. */
+  reason: string;
+  /** Unreadable lines: each cell that could not be read, with why. */
+  errors: ImportError[];
+  /** Totals and subtotals: the commission they state; unreadable lines: the commission they seem to carry. */
+  amountCents: number | null;
+}
+
+/**
+ * Every row of the file is a line, a non-data row or an unreadable line; the three counts add up
+ * to the rows the file has (AL3: its groups).
+ */
+export interface RowCounts {
+  lines: number;
+  nonData: number;
+  unreadable: number;
+  byKind: Partial<Record<NonDataRowKind, number>>;
+}
+
+/** A total or subtotal the statement prints, checked against the lines it sums. */
+export interface ControlCheck {
+  sourceRow: number | null;
+  sheet: string | null;
+  kind: 'total' | 'subtotal';
+  label: string;
+  statedCents: number;
+  /** What the lines it covers add up to (with any balance brought forward, for a total). */
+  computedCents: number;
+  lines: number;
+  ok: boolean;
+  /** Unreadable lines among those it covers, and the commission they seem to carry. */
+  unreadableLines: number;
+  unreadableCents: number;
+  explanation: string;
 }
 
 export type MappingSource = 'saved' | 'preset' | 'generic' | 'fuzzy' | 'al3';
@@ -196,8 +258,9 @@ export interface DetectionReport {
   delimiter?: string;
   /** CSV only: 'utf8' or 'latin1' (Windows exports that are not valid UTF-8). */
   encoding?: string;
-  /** XLSX only: the worksheet the statement was read from. */
+  /** XLSX only: the worksheets the statement was read from. */
   sheet?: string;
+  sheets?: string[];
   headerRow: number | null;
   header: string[];
   mappingSource: MappingSource | null;
@@ -205,6 +268,8 @@ export interface DetectionReport {
   presetKey: string | null;
   /** Text of the rows above the header (statement title, period, agency code). */
   preamble: string[];
+  /** Per date column: the day/month order chosen and why. */
+  dateOrders: Partial<Record<'effectiveDate' | 'transactionDate', 'mdy' | 'dmy'>>;
   explanation: string[];
 }
 
@@ -214,21 +279,27 @@ export type ImportResult =
       format: StatementFormat;
       /** Empty when the caller streamed lines through `onLine` (see importStatement). */
       lines: StatementLine[];
+      /** Non-data rows and unreadable lines; empty when streamed through `onRow`. */
+      rows: StatementRowRecord[];
       totals: StatementTotals;
+      counts: RowCounts;
       /** sha256 (hex) of the file's bytes: the same file always hashes the same. */
       contentHash: string;
       mappingUsed: ColumnMapping;
       detection: DetectionReport;
-      skipped: SkippedRows;
-      /** Things worth a look that do not invalidate the file (e.g. the file's own total differs). */
+      period: StatementPeriod;
+      controlChecks: ControlCheck[];
+      /** Unreadable lines or a control total that does not add up: a person should look. */
+      needsReview: boolean;
+      /** Things worth a look that do not stop the import (unknown transaction codes, totals that differ). */
       warnings: string[];
     }
   | {
       ok: false;
-      /** Every bad row, in file order, capped (see moreErrors). */
+      /** Why the file is not a statement at all (empty, not CSV/XLSX/AL3, no header, unreadable archive). */
       errors: ImportError[];
-      /** How many further errors were found beyond the cap. */
-      moreErrors: number;
+      /** The HTTP answer it deserves: 413 for a file over a size bound, else 422. */
+      status: 413 | 422;
       contentHash: string | null;
       detection: DetectionReport | null;
     };
@@ -239,4 +310,6 @@ export interface RawRow {
   cells: string[];
   /** XLSX: the worksheet name. */
   sheet?: string;
+  /** Set by a reader that could not read the row whole (a cell past Excel's own size limit). */
+  problem?: string;
 }

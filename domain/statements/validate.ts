@@ -1,21 +1,21 @@
-// Row-by-row validation of a carrier statement against its column mapping. A statement is money the
-// agency books, so nothing is guessed: a date must be a real calendar date in the mapping's format,
-// an amount must be exact cents, a chargeback may only sit on a line type that can carry one, and a
-// file holds one currency. Each bad cell becomes one error with its row, so the user can fix the
-// file (or the mapping) in one pass; the importer rejects the whole file if there is any.
-import { Money, parseMoneyToCents } from '../money.ts';
+// Row by row: what each row of a statement is. A row is a statement line (a payment the agency can
+// reconcile), a row that is part of the statement's structure (structure.ts: titles, repeated
+// headers, sections, subtotals and totals, blanks, notes), or a line that cannot be read: kept with
+// its cells and every reason, excluded from matching and listed for review. Nothing is guessed: a
+// date must be a real calendar date, an amount exact cents, and a statement holds one currency;
+// but one bad row never costs the rest of the file.
 import { normalizeName, normalizePolicyNumber } from '../normalize.ts';
+import { summaryLabel, textRowKind } from './structure.ts';
 import type {
   ColumnMapping,
   ImportError,
   RawRow,
-  SignConvention,
-  SkippedRows,
-  StatementDateFormat,
   StatementField,
   StatementLine,
+  StatementRowRecord,
   StatementTransactionType,
 } from './types.ts';
+import { type DayMonthOrder, parseAmount, parseCommissionRate, parseDate } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Headers
@@ -84,166 +84,8 @@ export function requiredFieldsMissing(index: Partial<Record<StatementField, unkn
 }
 
 // ---------------------------------------------------------------------------------------------
-// Values
+// Codes and policy numbers
 // ---------------------------------------------------------------------------------------------
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-const monthAbbreviations = [
-  'jan',
-  'feb',
-  'mar',
-  'apr',
-  'may',
-  'jun',
-  'jul',
-  'aug',
-  'sep',
-  'oct',
-  'nov',
-  'dec',
-];
-const monthNames = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
-const datePatterns: Record<StatementDateFormat, { re: RegExp; order: 'mdy' | 'dmy' | 'ymd' }> = {
-  'MM/DD/YYYY': { re: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'mdy' },
-  'DD/MM/YYYY': { re: /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/, order: 'dmy' },
-  'YYYY-MM-DD': { re: /^(\d{4})-(\d{1,2})-(\d{1,2})$/, order: 'ymd' },
-  'MM/DD/YY': { re: /^(\d{1,2})\/(\d{1,2})\/(\d{2})$/, order: 'mdy' },
-  YYYYMMDD: { re: /^(\d{4})(\d{2})(\d{2})$/, order: 'ymd' },
-  'DD-MMM-YYYY': { re: /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/, order: 'dmy' },
-  'MM-DD-YYYY': { re: /^(\d{1,2})-(\d{1,2})-(\d{4})$/, order: 'mdy' },
-};
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/** A calendar date from its parts, or why it is not one. */
-export function calendarDate(year: number, month: number, day: number): Parsed<string> {
-  if (year < 1900 || year > 2099) return { ok: false, reason: `year ${year} is out of range` };
-  if (month < 1 || month > 12)
-    return { ok: false, reason: `not a calendar date: there is no month ${month}` };
-  const last = daysInMonth(year, month);
-  if (day < 1 || day > last) {
-    return {
-      ok: false,
-      reason: `not a calendar date: ${monthNames[month - 1]} ${year} has ${last} days, not ${day}`,
-    };
-  }
-  return {
-    ok: true,
-    value: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
-  };
-}
-
-/** Excel's 1900 date system: day 25569 is 1970-01-01 (the Lotus leap-year bug is before 1900-03-01). */
-function excelSerialToIso(serial: number): string {
-  return new Date(Math.round((serial - 25569) * 86_400_000)).toISOString().slice(0, 10);
-}
-
-/**
- * Reads a date cell in the mapping's format. An ISO date is accepted in any format (it cannot be
- * misread); with `excelSerials`, a bare day number is an Excel serial (an XLSX date cell whose
- * style did not mark it as a date). A time of day after the date is ignored.
- */
-export function parseStatementDate(
-  text: string,
-  format: StatementDateFormat,
-  opts: { excelSerials?: boolean } = {},
-): Parsed<string> {
-  let value = text.trim();
-  if (value.includes(':'))
-    value = value.replace(/[T\s]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s*[AaPp][Mm])?Z?$/, '');
-  if (opts.excelSerials && /^\d{4,6}(\.\d+)?$/.test(value) && format !== 'YYYYMMDD') {
-    const serial = Number(value);
-    if (serial >= 1 && serial < 2_958_466) return { ok: true, value: excelSerialToIso(serial) };
-  }
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (iso && format !== 'YYYY-MM-DD') return calendarDate(Number(iso[1]), Number(iso[2]), Number(iso[3]));
-  const { re, order } = datePatterns[format];
-  const m = re.exec(value);
-  if (!m) return { ok: false, reason: `not a date in the format ${format}` };
-  const [a, b, c] = [m[1]!, m[2]!, m[3]!];
-  let year: number;
-  let month: number;
-  let day: number;
-  if (order === 'ymd') [year, month, day] = [Number(a), Number(b), Number(c)];
-  else if (order === 'mdy') [month, day, year] = [Number(a), Number(b), Number(c)];
-  else {
-    day = Number(a);
-    year = Number(c);
-    const named = monthAbbreviations.indexOf(b.toLowerCase());
-    month = /^\d+$/.test(b) ? Number(b) : named + 1;
-    if (month === 0) return { ok: false, reason: `not a date: unknown month "${b}"` };
-  }
-  if (format === 'MM/DD/YY') year += 2000;
-  return calendarDate(year, month, day);
-}
-
-/**
- * Reads an amount into exact cents (money.ts, half-even). Under 'trailing-minus' "12.00-" is -12.00;
- * an `unsigned` cell (a Debit or Credit column) must not carry a sign of its own.
- */
-export function parseStatementAmount(
-  text: string,
-  convention: SignConvention,
-  unsigned = false,
-): Parsed<number | null> {
-  let value = text.trim();
-  if (value === '') return { ok: true, value: null };
-  if (convention === 'trailing-minus') {
-    const trailing = /^(.*\d)\s*-$/.exec(value);
-    if (trailing) value = `-${trailing[1]}`;
-  }
-  let cents: number | null;
-  try {
-    cents = parseMoneyToCents(value);
-  } catch {
-    return { ok: false, reason: 'not an amount' };
-  }
-  if (unsigned && cents !== null && cents < 0) {
-    return {
-      ok: false,
-      reason:
-        'a negative amount in a Debit/Credit column: the column gives the sign, amounts must be unsigned',
-    };
-  }
-  return { ok: true, value: cents };
-}
-
-/** A decimal as a plain string without exponent or trailing zeros: "12.50" → "12.5". */
-function plainDecimal(d: InstanceType<typeof Money>): string {
-  const s = d.toFixed();
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
-}
-
-/** Reads a commission rate into a decimal percent string: "15%", "15.00" or (fraction) "0.15" → "15". */
-export function parseCommissionRate(text: string, format: 'percent' | 'fraction'): Parsed<string | null> {
-  const value = text.trim();
-  if (value === '') return { ok: true, value: null };
-  const percentSign = /%\s*$/.test(value);
-  const digits = value.replace(/%\s*$/, '').trim();
-  if (!/^[0-9]*\.?[0-9]+$/.test(digits)) return { ok: false, reason: 'not a rate' };
-  let rate = new Money(digits);
-  if (format === 'fraction' && !percentSign) rate = rate.times(100);
-  if (rate.greaterThan(100)) return { ok: false, reason: `a rate of ${plainDecimal(rate)}% is over 100%` };
-  return { ok: true, value: plainDecimal(rate) };
-}
 
 function codeKey(code: string): string {
   return code.toUpperCase().replace(/[^A-Z0-9]/g, '');
@@ -256,10 +98,13 @@ function codeKey(code: string): string {
  */
 const builtInTransactionCodes: Record<string, StatementTransactionType> = (() => {
   const table: [StatementTransactionType, string[]][] = [
-    ['NEW', ['NEW', 'NB', 'NBS', 'NEW BUSINESS', 'NEWBUS', 'NWBUS']],
-    ['RWL', ['RWL', 'RN', 'REN', 'RNW', 'RENEW', 'RENEWAL', 'RENEWED']],
+    ['NEW', ['NEW', 'NB', 'NBS', 'NEW BUSINESS', 'NEWBUS', 'NWBUS', 'NBUS']],
+    ['RWL', ['RWL', 'RN', 'REN', 'RNW', 'RENEW', 'RENEWAL', 'RENEWED', 'RENL']],
     ['END', ['END', 'EN', 'ENDT', 'ENDORSE', 'ENDORSEMENT', 'PCH', 'POLICY CHANGE', 'CHG', 'CHANGE']],
-    ['CAN', ['CAN', 'CN', 'CNL', 'CANC', 'CANCEL', 'CANCELLATION', 'CANCELLED', 'XLC', 'XCL', 'CXL']],
+    [
+      'CAN',
+      ['CAN', 'CN', 'CNL', 'CANC', 'CANCEL', 'CANCELLATION', 'CANCELLED', 'CANCELED', 'XLC', 'XCL', 'CXL'],
+    ],
     ['REI', ['REI', 'RI', 'REIN', 'REINST', 'REINSTATE', 'REINSTATEMENT', 'RST']],
     ['AUD', ['AUD', 'AU', 'AUDIT', 'FINAL AUDIT']],
     ['PMT', ['PMT', 'PAY', 'PAYMENT', 'STL', 'SETTLEMENT', 'INST', 'INSTALLMENT', 'INSTALMENT']],
@@ -282,9 +127,6 @@ export function resolveTransactionType(
   return builtInTransactionCodes[key] ?? null;
 }
 
-/** Line types that can carry a chargeback or return premium; NEW, RWL and REI never pay back. */
-const mayBeNegative = new Set<StatementTransactionType | null>(['END', 'CAN', 'AUD', 'PMT', 'ADJ', null]);
-
 const policyNumberShape = /^[A-Za-z0-9][A-Za-z0-9 \-./#_]*$/;
 
 /** Why a policy number is not plausible, or null when it is. */
@@ -299,38 +141,43 @@ export function policyNumberProblem(policyNumber: string): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rows that are not statement lines
+// Bounded cells: a row kept for review never carries a megabyte cell into an answer
 // ---------------------------------------------------------------------------------------------
 
-/**
- * "Total", "Grand Total", "Subtotal - Agent 12", "TOTALS:", "Total Commission". The word must stand
- * as a label, so an insured called "Total Fitness LLC" is still a line.
- */
-const totalLabel =
-  /^(grand\s+|sub[-\s]?|report\s+|statement\s+|page\s+|agency\s+|producer\s+|carrier\s+|agent\s+)?totals?(\s+(commissions?|premiums?|due|paid|amount|this\s+statement))?\s*($|:|-|–|\(|\bfor\b|\bof\b|\bagent\b|\bproducer\b|\bagency\b|\bsub)/i;
+/** Longest cell text kept with a stored row. */
+export const maxStoredCellChars = 1000;
+/** Longest cell value quoted in a reason. */
+export const maxQuotedChars = 120;
 
-export function isTotalLabel(text: string): boolean {
-  return totalLabel.test(text.trim());
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
+
+/** Placeholders statements print for "no value" in optional columns. */
+const noValue = /^(?:n\/?a|none|--+|—|\*+)$/i;
 
 // ---------------------------------------------------------------------------------------------
 // The validator
 // ---------------------------------------------------------------------------------------------
 
-export type RowOutcome =
-  | { kind: 'line'; line: StatementLine }
-  | { kind: 'skip'; reason: keyof SkippedRows }
-  | { kind: 'invalid'; errors: ImportError[] };
+export type RowOutcome = { kind: 'line'; line: StatementLine } | { kind: 'row'; row: StatementRowRecord };
 
 export interface StatementValidator {
-  /** Classifies and validates one row after the header, in file order. */
+  /** Classifies one row after the header, in file order. */
   accept(row: RawRow): RowOutcome;
+  /** Transaction codes neither the mapping nor the common codes know, with how many lines carried each. */
+  readonly unknownCodes: ReadonlyMap<string, number>;
   readonly keys: string[];
 }
 
 export interface ValidatorOptions {
-  /** XLSX typed cells: numeric date cells are Excel serials. */
-  excelSerials?: boolean;
+  /** The day/month order decided for each date column (values.ts decideDateOrder). */
+  dateOrders?: Partial<Record<'effectiveDate' | 'transactionDate', DayMonthOrder>>;
+}
+
+/** The order a mapping's date format implies for ambiguous dates. */
+export function mappingDateOrder(mapping: ColumnMapping): DayMonthOrder {
+  return mapping.dateFormat.startsWith('DD') ? 'dmy' : 'mdy';
 }
 
 /**
@@ -350,11 +197,21 @@ export function createStatementValidator(
   const keys = rawKeys(header);
   const headerLower = header.map((h) => h.trim().toLowerCase());
   const headerCount = headerLower.filter((k) => k !== '').length;
+  const fallbackOrder = mappingDateOrder(mapping);
+  const orders = {
+    effectiveDate: opts.dateOrders?.effectiveDate ?? fallbackOrder,
+    transactionDate: opts.dateOrders?.transactionDate ?? fallbackOrder,
+  };
+  const amountColumns = new Set(
+    (['commission', 'commissionDebit', 'commissionCredit', 'premium'] as const).flatMap(
+      (f) => index[f] ?? [],
+    ),
+  );
   const fieldHeader = (field: StatementField): string => {
     const at = index[field];
     return at ? at.map((i) => keys[i]).join(' + ') : field;
   };
-  let lineNo = 0;
+  const unknownCodes = new Map<string, number>();
   let fileCurrency: { code: string; row: number } | null = null;
 
   const cell = (cells: string[], field: StatementField): string => {
@@ -366,42 +223,112 @@ export function createStatementValidator(
       .filter((v) => v !== '')
       .join(mapping.policyNumberJoin);
   };
+  const optional = (cells: string[], field: StatementField): string => {
+    const v = cell(cells, field);
+    return noValue.test(v) ? '' : v;
+  };
 
-  function classify(cells: string[]): keyof SkippedRows | null {
+  const amountOptions = {
+    creditSuffix: mapping.creditSuffix,
+    decimalComma: mapping.decimalSeparator === ',',
+  };
+
+  /**
+   * The commission a row states: its commission column (Credit − Debit), or for a footer that
+   * prints it elsewhere (`anywhere`), the row's last amount.
+   */
+  function rowCommission(cells: string[], anywhere: boolean): number | null {
+    if (index.commission) {
+      const c = parseAmount(cell(cells, 'commission'), amountOptions);
+      if (c.ok && c.value !== null) return c.value;
+    } else {
+      const d = parseAmount(cell(cells, 'commissionDebit'), amountOptions);
+      const c = parseAmount(cell(cells, 'commissionCredit'), amountOptions);
+      if (d.ok && c.ok && (d.value !== null || c.value !== null))
+        return Math.abs(c.value ?? 0) - Math.abs(d.value ?? 0);
+    }
+    if (!anywhere) return null;
+    // A footer may print its amount outside the commission column; the last amount is the total.
+    for (let i = cells.length - 1; i >= 0; i--) {
+      const text = cells[i]!;
+      if (!/\d/.test(text) || (!amountColumns.has(i) && !/[.,$()]/.test(text))) continue;
+      const parsed = parseAmount(text, amountOptions);
+      if (parsed.ok && parsed.value !== null) return parsed.value;
+    }
+    return null;
+  }
+
+  function record(
+    row: RawRow,
+    kind: StatementRowRecord['kind'],
+    reason: string,
+    extra: Partial<StatementRowRecord> = {},
+  ) {
+    return {
+      kind: 'row' as const,
+      row: {
+        kind,
+        sourceRow: row.row,
+        sheet: row.sheet ?? null,
+        cells: row.cells.map((c) => clip(c, maxStoredCellChars)),
+        reason,
+        errors: [],
+        amountCents: null,
+        ...extra,
+      } satisfies StatementRowRecord,
+    };
+  }
+
+  /** A row that is part of the statement's structure, or null when it should be read as a line. */
+  function structure(row: RawRow, cells: string[]): RowOutcome | null {
     const filled = cells.filter((c) => c !== '');
-    if (filled.length === 0) return 'blank';
-    // A header repeated at a page break (an exact copy of the header row, case aside).
+    if (filled.length === 0) return record(row, 'blank', 'blank row');
+    // A header repeated at a page break (the header row again, case aside).
     let sameAsHeader = 0;
     for (let i = 0; i < cells.length; i++) {
       const c = cells[i]!;
       if (c !== '' && c.length === headerLower[i]?.length && c.toLowerCase() === headerLower[i])
         sameAsHeader++;
     }
-    if (sameAsHeader >= Math.max(2, Math.ceil(headerCount * 0.6))) return 'repeatedHeaders';
+    if (sameAsHeader >= Math.max(2, Math.ceil(headerCount * 0.6)))
+      return record(row, 'repeated_header', 'the header row repeated (a new page)');
     const policy = cell(cells, 'policyNumber');
-    if ((policy === '' || isTotalLabel(policy)) && filled.some(isTotalLabel)) return 'totals';
+    const policyPlausible = policyNumberProblem(policy) === null;
+    // A summary label, where no policy number is (or the policy column holds the label itself).
+    for (const text of filled) {
+      if (text.length > 80 || !/[a-z]/i.test(text)) continue;
+      const kind = summaryLabel(text);
+      if (kind === null) continue;
+      if (policyPlausible && text !== policy) break;
+      const amount = rowCommission(cells, true);
+      return record(row, kind, `"${clip(text, maxQuotedChars)}"`, { amountCents: amount });
+    }
     const commission =
       cell(cells, 'commission') + cell(cells, 'commissionDebit') + cell(cells, 'commissionCredit');
-    if (policy === '' && commission === '' && filled.length <= 2) return 'notes';
-    if (filled.length === 1 && commission === '' && /\b[a-z]{2,}\b.*\b[a-z]{2,}\b/i.test(filled[0]!))
-      return 'notes';
-    return null;
+    const hasAmount = filled.some(
+      (c) => /\d/.test(c) && /[.,$()]/.test(c) && parseAmount(c, amountOptions).ok,
+    );
+    if (commission !== '' || hasAmount || filled.length > 3) return null;
+    // Text alone: a section header or a note by its words ("Producer: P101", "Page 2 of 3"), and
+    // any other text where no policy number stands; a policy number alone is a line missing its amount.
+    const kind = textRowKind(filled) ?? (policyPlausible ? null : 'note');
+    return kind === null ? null : record(row, kind, `"${clip(filled.join(' '), maxQuotedChars)}"`);
   }
 
   function accept(row: RawRow): RowOutcome {
     const cells = row.cells.map((c) => c.trim());
-    const skip = classify(cells);
-    if (skip) return { kind: 'skip', reason: skip };
-    lineNo++;
+    const shaped = structure(row, cells);
+    if (shaped) return shaped;
     const errors: ImportError[] = [];
     const fail = (field: StatementField, value: string, reason: string) => {
       errors.push({
         row: row.row,
         field,
-        value: value === '' ? null : value,
+        value: value === '' ? null : clip(value, maxQuotedChars),
         reason: `${fieldHeader(field)}: ${reason}`,
       });
     };
+    if (row.problem) errors.push({ row: row.row, field: 'row', value: null, reason: row.problem });
 
     const policyNumber = cell(cells, 'policyNumber');
     const policyProblem = policyNumberProblem(policyNumber);
@@ -414,157 +341,108 @@ export function createStatementValidator(
       const first = cell(cells, 'insuredFirstName');
       insuredName = first === '' ? last : last === '' ? first : `${first} ${last}`;
     }
-    const insuredNameNormalized = normalizeName(insuredName);
-    if (insuredNameNormalized === '')
-      fail(index.insuredName ? 'insuredName' : 'insuredLastName', insuredName, 'insured name is blank');
 
-    const typeRaw = cell(cells, 'transactionType');
+    const typeRaw = optional(cells, 'transactionType');
     let transactionType: StatementTransactionType | null = null;
     if (typeRaw !== '') {
       transactionType = resolveTransactionType(typeRaw, mapping);
-      if (!transactionType) {
-        fail(
-          'transactionType',
-          typeRaw,
-          `unmapped transaction type code "${typeRaw}": add it to the mapping's codes`,
-        );
-      }
+      // An unknown code costs the line its type, not the line: it is still a payment.
+      if (!transactionType) unknownCodes.set(typeRaw, (unknownCodes.get(typeRaw) ?? 0) + 1);
     }
 
-    const dateOpts = { excelSerials: opts.excelSerials ?? false };
-    const effectiveRaw = cell(cells, 'effectiveDate');
-    let effectiveDate = '';
-    if (effectiveRaw === '') fail('effectiveDate', effectiveRaw, 'effective date is blank');
-    else {
-      const d = parseStatementDate(effectiveRaw, mapping.dateFormat, dateOpts);
-      if (d.ok) effectiveDate = d.value;
-      else fail('effectiveDate', effectiveRaw, d.reason);
-    }
-    let transactionDate: string | null = null;
-    const transactionRaw = cell(cells, 'transactionDate');
-    if (transactionRaw !== '') {
-      const d = parseStatementDate(transactionRaw, mapping.dateFormat, dateOpts);
-      if (d.ok) transactionDate = d.value;
-      else fail('transactionDate', transactionRaw, d.reason);
-    }
+    const date = (field: 'effectiveDate' | 'transactionDate'): string | null => {
+      const text = optional(cells, field);
+      if (text === '') return null;
+      const d = parseDate(text, orders[field]);
+      if (d.ok) return d.value;
+      fail(field, text, d.reason);
+      return null;
+    };
+    const effectiveDate = date('effectiveDate');
+    const transactionDate = date('transactionDate');
 
-    const premiumRaw = cell(cells, 'premium');
-    let premiumCents: number | null = null;
-    const premium = parseStatementAmount(
-      premiumRaw,
-      mapping.signConvention === 'debit-credit' ? 'minus' : mapping.signConvention,
-    );
-    if (premium.ok) premiumCents = premium.value;
-    else fail('premium', premiumRaw, premium.reason);
+    const premiumRaw = optional(cells, 'premium');
+    const premium = parseAmount(premiumRaw, amountOptions);
+    if (!premium.ok) fail('premium', premiumRaw, premium.reason);
 
     let commissionCents: number | null = null;
-    let commissionRaw: string;
-    let commissionField: StatementField = 'commission';
     if (index.commission) {
-      commissionRaw = cell(cells, 'commission');
-      const c = parseStatementAmount(commissionRaw, mapping.signConvention);
-      if (!c.ok) fail('commission', commissionRaw, c.reason);
-      else if (c.value === null) fail('commission', commissionRaw, 'commission amount is blank');
+      const raw = cell(cells, 'commission');
+      const c = parseAmount(raw, amountOptions);
+      if (!c.ok) fail('commission', raw, c.reason);
+      else if (c.value === null) fail('commission', raw, 'commission amount is blank');
       else commissionCents = c.value;
     } else {
       const debitRaw = cell(cells, 'commissionDebit');
       const creditRaw = cell(cells, 'commissionCredit');
-      const debit = parseStatementAmount(debitRaw, 'minus', true);
-      const credit = parseStatementAmount(creditRaw, 'minus', true);
-      commissionRaw = debitRaw || creditRaw;
+      const debit = parseAmount(debitRaw, { ...amountOptions, unsigned: true });
+      const credit = parseAmount(creditRaw, { ...amountOptions, unsigned: true });
       if (!debit.ok) fail('commissionDebit', debitRaw, debit.reason);
       if (!credit.ok) fail('commissionCredit', creditRaw, credit.reason);
       if (debit.ok && credit.ok) {
         const d = debit.value ?? 0;
         const c = credit.value ?? 0;
-        if (debit.value === null && credit.value === null) {
+        if (debit.value === null && credit.value === null)
           fail('commissionCredit', '', 'both Debit and Credit are blank');
-        } else if (d !== 0 && c !== 0) {
+        else if (d !== 0 && c !== 0)
           fail('commissionDebit', `${debitRaw} / ${creditRaw}`, 'both Debit and Credit hold an amount');
-        } else {
-          commissionCents = c - d;
-          commissionField = d !== 0 ? 'commissionDebit' : 'commissionCredit';
-          commissionRaw = d !== 0 ? debitRaw : creditRaw;
-        }
+        else commissionCents = c - d;
       }
     }
 
-    const rateRaw = cell(cells, 'commissionRate');
-    let commissionRate: string | null = null;
-    const rate = parseCommissionRate(rateRaw, mapping.rateFormat);
-    if (rate.ok) commissionRate = rate.value;
-    else fail('commissionRate', rateRaw, rate.reason);
-
-    // Chargebacks and return premium only on line types that can carry them.
-    const typeLabel = transactionType ?? 'this';
-    const before = errors.length;
-    if (!mayBeNegative.has(transactionType)) {
-      if (commissionCents !== null && commissionCents < 0) {
-        fail(
-          commissionField,
-          commissionRaw,
-          `a negative commission on a ${typeLabel} line: only END, CAN, AUD, PMT and ADJ lines may be negative`,
-        );
-      }
-      if (premiumCents !== null && premiumCents < 0) {
-        fail(
-          'premium',
-          premiumRaw,
-          `a negative premium on a ${typeLabel} line: only END, CAN, AUD, PMT and ADJ lines may be negative`,
-        );
-      }
-    }
-    if (
-      errors.length === before &&
-      commissionCents !== null &&
-      premiumCents !== null &&
-      commissionCents !== 0 &&
-      premiumCents !== 0 &&
-      commissionCents < 0 !== premiumCents < 0
-    ) {
-      fail(commissionField, commissionRaw, `commission and premium (${premiumRaw}) have opposite signs`);
-    }
+    const rateRaw = optional(cells, 'commissionRate');
+    const rate = parseCommissionRate(rateRaw, mapping.rateFormat, amountOptions.decimalComma);
+    if (!rate.ok) fail('commissionRate', rateRaw, rate.reason);
 
     let currency = mapping.defaultCurrency;
-    const currencyRaw = cell(cells, 'currency');
+    const currencyRaw = optional(cells, 'currency');
     if (currencyRaw !== '') {
       const code = currencyRaw === '$' ? 'USD' : currencyRaw.toUpperCase();
       if (/^[A-Z]{3}$/.test(code)) currency = code;
       else fail('currency', currencyRaw, 'not an ISO currency code');
     }
-    if (fileCurrency === null) fileCurrency = { code: currency, row: row.row };
-    else if (fileCurrency.code !== currency) {
-      fail(
-        'currency',
-        currencyRaw || currency,
-        `mixed currencies: this line is ${currency}, the statement is ${fileCurrency.code} (from row ${fileCurrency.row}); a statement has one currency`,
-      );
+    if (errors.length === 0) {
+      if (fileCurrency === null) fileCurrency = { code: currency, row: row.row };
+      else if (fileCurrency.code !== currency) {
+        fail(
+          'currency',
+          currencyRaw || currency,
+          `mixed currencies: this line is ${currency}, the statement is ${fileCurrency.code} (from row ${fileCurrency.row}); a statement has one currency`,
+        );
+      }
     }
 
-    if (errors.length > 0) return { kind: 'invalid', errors };
+    if (errors.length > 0) {
+      return record(row, 'unreadable', errors.map((e) => e.reason).join('; '), {
+        errors,
+        amountCents: rowCommission(cells, false),
+      });
+    }
     const raw: Record<string, string> = {};
     cells.forEach((c, i) => {
-      if (i < keys.length) raw[keys[i]!] = c;
-      else if (c !== '') raw[`Column ${i + 1}`] = c;
+      if (i < keys.length) raw[keys[i]!] = clip(c, maxStoredCellChars);
+      else if (c !== '') raw[`Column ${i + 1}`] = clip(c, maxStoredCellChars);
     });
-    const producerCode = cell(cells, 'producerCode');
-    const lineOfBusiness = cell(cells, 'lineOfBusiness');
+    const producerCode = optional(cells, 'producerCode');
+    const lineOfBusiness = optional(cells, 'lineOfBusiness');
     return {
       kind: 'line',
       line: {
-        lineNo,
+        // The importer numbers lines across the whole file (several worksheets may hold them).
+        lineNo: 0,
         sourceRow: row.row,
+        sheet: row.sheet ?? null,
         raw,
         policyNumber,
         policyNumberNormalized: normalizePolicyNumber(policyNumber),
         insuredName,
-        insuredNameNormalized,
+        insuredNameNormalized: normalizeName(insuredName),
         transactionType,
         transactionTypeRaw: typeRaw === '' ? null : typeRaw,
-        effectiveDate,
+        effectiveDate: effectiveDate ?? transactionDate,
         transactionDate,
-        premiumCents,
-        commissionRate,
+        premiumCents: premium.ok ? premium.value : null,
+        commissionRate: rate.ok ? rate.value : null,
         commissionCents: commissionCents!,
         producerCode: producerCode === '' ? null : producerCode,
         lineOfBusiness: lineOfBusiness === '' ? null : lineOfBusiness,
@@ -573,5 +451,5 @@ export function createStatementValidator(
     };
   }
 
-  return { accept, keys };
+  return { accept, unknownCodes, keys };
 }

@@ -17,6 +17,7 @@ import {
   vendorConnection,
   waitFor,
 } from '../support/harness.ts';
+import { type ReconciledLine as Line, type StatementBook, statementBook } from '../support/statement-book.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -31,134 +32,20 @@ const seed = 'e2e-statements';
 const asOf = '2026-11-01';
 const agency = generateAgency({ seed, clients: 150, asOf });
 
-interface Line {
-  id: number;
-  line_no: number;
-  policy_number: string;
-  status: string;
-  method: string | null;
-  matches: { expectedId: string; appliedCents: number }[];
-  evidence: { keysMatched: string[] } | null;
-  reason: string | null;
-  discrepancies: string[];
-  decision: string | null;
-  commission_cents: number;
-}
-
 describe('statement import and reconciliation', () => {
+  let book: StatementBook;
   let tenantId: string;
   let apiKey: string;
-  const carrierIds = new Map<string, string>(); // demo carrier key → carrier id
-  const json = async <T>(res: Response | Promise<Response>, status = 200): Promise<T> => {
-    const r = await res;
-    const text = await r.text();
-    expect(r.status, text).toBe(status);
-    return JSON.parse(text) as T;
-  };
-  const upload = (
-    carrierKey: string,
-    filename: string,
-    bytes: Buffer,
-    extra: Record<string, string> = {},
-  ) => {
-    const form = new FormData();
-    form.set('file', new File([new Uint8Array(bytes)], filename));
-    form.set('carrier_id', carrierIds.get(carrierKey)!);
-    for (const [k, v] of Object.entries(extra)) form.set(k, v);
-    return h.app.request('/v1/statements', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}` },
-      body: form,
-    });
-  };
-  // The other way in: the file itself as the body, streamed, with its details in the query.
-  const uploadRaw = (carrierKey: string, filename: string, bytes: Buffer) =>
-    h.app.request(
-      `/v1/statements?carrier_id=${carrierIds.get(carrierKey)}&filename=${encodeURIComponent(filename)}`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'text/csv' },
-        body: new Uint8Array(bytes),
-      },
-    );
-  const reconciled = (statementId: string) =>
-    waitFor(
-      async () => {
-        const r = await h.request('GET', `/v1/reconciliations/${statementId}`, { apiKey });
-        const body = (await r.json()) as { status: string };
-        return body.status === 'reconciled' ? body : null;
-      },
-      'the reconciliation workflow to finish',
-      120_000,
-    );
-  const allLines = async (statementId: string) => {
-    const lines: Line[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: { data: Line[]; next_cursor: string | null } = await json(
-        h.request(
-          'GET',
-          `/v1/reconciliations/${statementId}/lines?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
-          {
-            apiKey,
-          },
-        ),
-      );
-      lines.push(...page.data);
-      cursor = page.next_cursor;
-    } while (cursor);
-    return lines;
-  };
+  let carrierIds: Map<string, string>;
+  const json = <T>(res: Response | Promise<Response>, status = 200) => book.json<T>(res, status);
+  const upload = (...args: Parameters<StatementBook['upload']>) => book.upload(...args);
+  const uploadRaw = (...args: Parameters<StatementBook['uploadRaw']>) => book.uploadRaw(...args);
+  const reconciled = (id: string) => book.reconciled(id);
+  const allLines = (id: string) => book.allLines(id);
 
   beforeAll(async () => {
-    ({ tenantId, apiKey } = await h.newTenant('Statement Agency'));
-    const account = await sandboxAccount(h.sandboxUrl, 'applied-epic', {
-      seed,
-      clients: 150,
-      clean: true,
-      asOf,
-    });
-    const connectionId = await vendorConnection(h, tenantId, 'applied-epic', account);
-    await startSync(h, { connectionId, tenantId, provider: 'applied-epic' }, 'full');
-    expect((await syncResult(h, connectionId)).status).toBe('completed');
-    const { data: carriers } = await json<{ data: { id: string; name: string }[] }>(
-      h.request('GET', '/v1/carriers?limit=200', { apiKey }),
-    );
-    for (const carrier of carriers) {
-      const demo = agency.carriers.find((c) => c.name === carrier.name);
-      if (!demo) continue;
-      carrierIds.set(demo.key, carrier.id);
-      await json(
-        h.request('PUT', `/v1/carriers/${carrier.id}/commission-schedules`, {
-          apiKey,
-          body: {
-            data: [
-              {
-                term_kind: 'new',
-                effective_from: '2000-01-01',
-                basis: { kind: 'percent', rate: demo.newRate },
-              },
-              {
-                term_kind: 'renewal',
-                effective_from: '2000-01-01',
-                basis: { kind: 'percent', rate: demo.renewalRate },
-              },
-            ],
-          },
-        }),
-      );
-    }
-    await waitFor(
-      async () =>
-        (
-          await h.pool.query(
-            `select count(*) > 0 and count(*) filter (where status = 'no_rule') = 0 as ok from expected_commissions where tenant_id = $1`,
-            [tenantId],
-          )
-        ).rows[0]?.ok === true,
-      'expected commissions for every scheduled carrier',
-      120_000,
-    );
+    book = await statementBook(h, { name: 'Statement Agency', agency, seed, clients: 150, asOf });
+    ({ tenantId, apiKey, carrierIds } = book);
   }, 240_000);
 
   // The carrier and month with the most direct-bill transactions: the richest statement.
@@ -248,33 +135,167 @@ describe('statement import and reconciliation', () => {
     );
   }, 240_000);
 
-  test('a file with bad rows is rejected whole with row numbers, and nothing is stored', async () => {
-    const before = await h.pool.query('select count(*)::int as n from statement_lines where tenant_id = $1', [
-      tenantId,
-    ]);
+  test('a statement with page headers, a footer and smudged rows is imported whole; the smudged rows wait for review', async () => {
     const csv = [
+      'ACME Mutual - Agency Commission Statement',
+      'Statement Period: 09/01/2026 - 09/30/2026',
+      '',
       'Policy Number,Insured Name,Transaction Type,Effective Date,Premium,Commission Amount',
       'HO-100200,"Gomes, Adam",NEW,2026-09-01,1200.00,180.00',
       'HO-100201,"Ruiz, Ana",NEW,2026-13-45,800.00,120.00',
+      'Page 1 of 2',
+      'Policy Number,Insured Name,Transaction Type,Effective Date,Premium,Commission Amount',
       'HO-100202,"Lee, Kim",RWL,2026-09-03,900.00,abc',
-      'HO-100203,"Park, Jo",RWL,2026-09-04,500.00,60.00',
+      'HO-100203,"Park, Jo",RWL,9/4/26,500.00,60.00 CR',
+      ',TOTAL COMMISSION DUE:,,,,"300.00"',
     ].join('\n');
     const carrierKey = [...carrierIds.keys()][0]!;
-    const res = await upload(carrierKey, 'bad.csv', Buffer.from(csv));
-    const body = (await res.json()) as {
-      type: string;
-      errors: { row: number; field: string; reason: string }[];
-    };
-    expect(res.status, JSON.stringify(body)).toBe(422);
-    expect(body.type).toBe('/problems/validation');
-    expect(body.errors.map((e) => [e.row, e.field])).toEqual([
-      [3, 'effectiveDate'],
-      [4, 'commission'],
+    const created = await json<{
+      statement: {
+        id: string;
+        line_count: number;
+        non_data_row_count: number;
+        unreadable_line_count: number;
+        needs_review: boolean;
+        period_start: string;
+        period_end: string;
+        control_checks: { label: string; ok: boolean; statedCents: number; computedCents: number }[];
+      };
+      rows: { lines: number; non_data: number; unreadable: number; by_kind: Record<string, number> };
+    }>(upload(carrierKey, 'smudged.csv', Buffer.from(csv)), 201);
+    const { statement } = created;
+    // Every row of the file is a line, a row of the statement's structure, or a line kept for review.
+    expect([statement.line_count, statement.non_data_row_count, statement.unreadable_line_count]).toEqual([
+      2, 7, 2,
     ]);
-    const after = await h.pool.query('select count(*)::int as n from statement_lines where tenant_id = $1', [
+    expect(created.rows.by_kind).toEqual({
+      preamble: 2,
+      blank: 1,
+      header: 1,
+      note: 1,
+      repeated_header: 1,
+      total: 1,
+    });
+    expect(statement).toMatchObject({
+      needs_review: true,
+      period_start: '2026-09-01',
+      period_end: '2026-09-30',
+    });
+    expect(statement.control_checks).toEqual([
+      expect.objectContaining({
+        label: 'TOTAL COMMISSION DUE:',
+        ok: false,
+        statedCents: 30000,
+        computedCents: 12000,
+        unreadableLines: 2,
+        unreadableCents: 12000,
+      }),
+    ]);
+    const review = await json<{
+      data: { source_row: number; kind: string; cells: string[]; errors: { field: string }[] }[];
+    }>(h.request('GET', `/v1/reconciliations/${statement.id}/rows?kind=unreadable`, { apiKey }));
+    expect(review.data.map((r) => [r.source_row, r.errors.map((e) => e.field)])).toEqual([
+      [6, ['effectiveDate']],
+      [9, ['commission']],
+    ]);
+    expect(review.data[0]!.cells[0]).toBe('HO-100201');
+    const all = await json<{ data: { kind: string }[] }>(
+      h.request('GET', `/v1/reconciliations/${statement.id}/rows?limit=3`, { apiKey }),
+    );
+    expect(all.data.map((r) => r.kind)).toEqual(['preamble', 'preamble', 'blank']);
+    // Reconciled without the smudged rows: they are not lines, so nothing pays or misses through them.
+    await reconciled(statement.id);
+    const lines = await allLines(statement.id);
+    expect(lines.map((l) => [l.source_row, l.commission_cents])).toEqual([
+      [5, 18000],
+      [10, -6000],
+    ]);
+
+    // A file that is not a statement at all is refused, and nothing of it is stored.
+    const before = await h.pool.query('select count(*)::int as n from statements where tenant_id = $1', [
+      tenantId,
+    ]);
+    const res = await upload(
+      carrierKey,
+      'contacts.csv',
+      Buffer.from('Name,Email\nJane Roe,jane@example.com\n'),
+    );
+    const body = (await res.json()) as { type: string; errors: { field: string; reason: string }[] };
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    expect(body.type).toBe('/problems/not-a-statement');
+    expect(body.errors[0]!.reason).toMatch(/no statement header found/);
+    const after = await h.pool.query('select count(*)::int as n from statements where tenant_id = $1', [
       tenantId,
     ]);
     expect(after.rows[0].n).toBe(before.rows[0].n);
+  }, 60_000);
+
+  test("a carrier's saved column mapping is listed, read, replaced and forgotten through the API", async () => {
+    const [carrierKey] = [...carrierIds.keys()];
+    const carrierId = carrierIds.get(carrierKey!)!;
+    const none = await h.request('GET', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey });
+    expect(none.status).toBe(404);
+    const mapping = {
+      name: 'Our carrier layout',
+      columns: {
+        policyNumber: 'Contract',
+        insuredName: 'Holder',
+        effectiveDate: 'Start',
+        commission: 'Paid To Agency',
+      },
+      dateFormat: 'DD/MM/YYYY',
+      creditSuffix: 'positive',
+    };
+    const file = Buffer.from('Contract,Holder,Start,Paid To Agency\nQQ-555001,Ann Lee,03/04/2026,45.00 CR\n');
+    const created = await json<{ statement: { id: string } }>(
+      upload(carrierKey!, 'saved.csv', file, { mapping: JSON.stringify(mapping), reconcile: 'false' }),
+      201,
+    );
+    const [line] = await allLines(created.statement.id);
+    expect(line!.commission_cents).toBe(4500);
+    const saved = await json<{ carrier_id: string; mapping: { name: string; creditSuffix: string } }>(
+      h.request('GET', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey }),
+    );
+    expect(saved).toMatchObject({
+      carrier_id: carrierId,
+      mapping: { name: 'Our carrier layout', creditSuffix: 'positive' },
+    });
+    const list = await json<{ data: { carrier_id: string }[] }>(
+      h.request('GET', '/v1/statement-mappings', { apiKey }),
+    );
+    expect(list.data.map((m) => m.carrier_id)).toEqual([carrierId]);
+    const invalid = await h.request('PUT', `/v1/carriers/${carrierId}/statement-mapping`, {
+      apiKey,
+      body: { name: 'no columns' },
+    });
+    expect(invalid.status).toBe(422);
+    await json(
+      h.request('PUT', `/v1/carriers/${carrierId}/statement-mapping`, {
+        apiKey,
+        body: { ...mapping, name: 'Renamed layout' },
+      }),
+    );
+    expect(
+      (
+        await json<{ mapping: { name: string } }>(
+          h.request('GET', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey }),
+        )
+      ).mapping.name,
+    ).toBe('Renamed layout');
+    const stranger = await h.newTenant('Mapping stranger');
+    expect(
+      (await h.request('GET', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey: stranger.apiKey }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await h.request('DELETE', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey })).status,
+    ).toBe(204);
+    expect((await h.request('GET', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey })).status).toBe(
+      404,
+    );
+    expect(
+      (await h.request('DELETE', `/v1/carriers/${carrierId}/statement-mapping`, { apiKey })).status,
+    ).toBe(404);
   }, 60_000);
 
   test('a person re-matches, rejects and confirms lines; the alias they teach matches the next statement', async () => {
@@ -404,13 +425,17 @@ describe('statement import and reconciliation', () => {
         summary: Record<string, unknown>;
       }[];
     }>(h.request('GET', '/v1/commissions/statements', { apiKey }));
-    expect(list.data.filter((s) => s.source === 'upload').length).toBe(3);
-    expect(list.data.filter((s) => s.source === 'upload').map((s) => s.filename)).toEqual([
+    const uploads = list.data.filter((s) => s.source === 'upload');
+    expect(uploads.map((s) => s.filename)).toEqual([
       'internal-2.csv',
       'internal-1.csv',
+      'saved.csv',
+      'smudged.csv',
       expect.any(String),
     ]);
-    expect(list.data.every((s) => s.status === 'reconciled')).toBe(true);
+    expect(uploads.every((s) => s.status === (s.filename === 'saved.csv' ? 'imported' : 'reconciled'))).toBe(
+      true,
+    );
     const stranger = await h.newTenant('Someone else');
     const res = await h.request('GET', `/v1/reconciliations/${list.data[0]!.id}`, {
       apiKey: stranger.apiKey,

@@ -16,16 +16,17 @@ import {
   generateDemoStatement,
   messyStatement,
 } from '../../domain/statements/demo-statements.ts';
-import { detectStatementLayout, fuzzyMatchColumns } from '../../domain/statements/detect.ts';
+import { fuzzyMatchColumns } from '../../domain/statements/detect.ts';
 import { importStatement } from '../../domain/statements/import.ts';
 import { genericPreset, presetForCarrier, statementPresets } from '../../domain/statements/presets.ts';
+import { statementPeriod } from '../../domain/statements/structure.ts';
 import {
   type ColumnMapping,
   type ImportResult,
   parseColumnMapping,
   type StatementLine,
 } from '../../domain/statements/types.ts';
-import { parseStatementAmount, parseStatementDate } from '../../domain/statements/validate.ts';
+import { decideDateOrder, parseAmount, parseDate, usesDecimalComma } from '../../domain/statements/values.ts';
 
 const agency = generateAgency({ seed: 'statements', clients: 2000, asOf: '2026-06-30' });
 const month = '2026-04';
@@ -44,7 +45,7 @@ function failed(result: ImportResult): Extract<ImportResult, { ok: false }> {
 }
 
 const csv = (rows: string[]) => Buffer.from(`${rows.join('\r\n')}\r\n`);
-const withoutRaw = ({ raw: _raw, ...rest }: StatementLine) => rest;
+const withoutRaw = ({ raw: _raw, sheet: _sheet, ...rest }: StatementLine) => rest;
 
 describe('every carrier preset reads its own statement', () => {
   /** The month of the first half-year with the most commissions for the carrier (MGAs write little). */
@@ -130,6 +131,7 @@ describe('CSV, XLSX and AL3 carry the same lines', () => {
     const fromCsv = ok(await importStatement({ ...(await asInput(opts, 'csv')), carrierKey: key }));
     const fromXlsx = ok(await importStatement({ ...(await asInput(opts, 'xlsx')), carrierKey: key }));
     expect(fromXlsx.lines.map(withoutRaw)).toEqual(fromCsv.lines.map(withoutRaw));
+    expect(fromXlsx.counts.lines).toBe(fromCsv.counts.lines);
     expect(fromXlsx.totals).toEqual(fromCsv.totals);
   });
 
@@ -177,7 +179,8 @@ describe('header auto-detection', () => {
     expect(why).toMatch(/Not the Travelers preset/);
     expect(why).toMatch(/policy number ← "Pol #"/);
     expect(why).toMatch(/commission amount ← "Comm Amt"/);
-    expect(result.skipped.preamble).toBe(3);
+    expect(result.counts.byKind.preamble).toBe(3);
+    expect(result.period).toMatchObject({ start: '2026-04-01', end: '2026-04-30' });
     expect(
       result.lines.map((l) => [
         l.policyNumber,
@@ -271,19 +274,6 @@ describe('header auto-detection', () => {
     expect(result.lines[0]!.transactionDate).toBeNull();
   });
 
-  test('without a carrier or preset, the date format is read off the values', () => {
-    const rows = [
-      ['Policy Ref', 'Customer', 'Inception Date', 'Commission Paid'],
-      ['X-1001', 'Ann Lee', '04/23/2026', '10.00'],
-      ['X-1002', 'Bo Chen', '04/05/2026', '11.00'],
-    ].map((cells, i) => ({ row: i + 1, cells }));
-    const found = detectStatementLayout(rows);
-    if (!found.ok) throw new Error('detection failed');
-    expect(found.source).toBe('fuzzy');
-    expect(found.mapping.dateFormat).toBe('MM/DD/YYYY');
-    expect(found.explanation.join('\n')).toMatch(/all read as MM\/DD\/YYYY/);
-  });
-
   test('the statement worksheet is found behind a summary worksheet', async () => {
     const statement = await generateDemoStatement(agency, { carrierKey: 'AMWI', month, format: 'xlsx' });
     const result = ok(await importStatement({ bytes: statement.bytes, filename: statement.filename }));
@@ -312,16 +302,17 @@ describe('header auto-detection', () => {
   });
 });
 
-describe('a malformed statement is rejected whole, with every bad row', () => {
-  test('wrong columns: a file-level error names the missing columns', async () => {
+describe('only a file that is not a statement at all is refused', () => {
+  test('wrong columns: no header row is found, and the refusal names the missing columns', async () => {
     const file = csv(['Name,Email,Phone', 'Jane Roe,jane@example.com,555-0100']);
     const result = failed(await importStatement({ bytes: file, filename: 'contacts.csv' }));
+    expect(result.status).toBe(422);
     expect(result.errors).toHaveLength(1);
     const [error] = result.errors;
     expect(error!.field).toBe('columns');
     expect(error!.row).toBe(1);
     expect(error!.reason).toMatch(
-      /missing required columns: policy number .*effective date .*commission amount/,
+      /no statement header found: missing required columns: policy number .*effective date .*commission amount/,
     );
     expect(error!.reason).not.toMatch(/insured name/); // "Name" is an insured column
   });
@@ -340,88 +331,7 @@ describe('a malformed statement is rejected whole, with every bad row', () => {
     );
   });
 
-  test('impossible dates: 2026-02-30 and 13/45/2026, each with its row, field and value', async () => {
-    const iso = csv([
-      'POLICY_NO,INSURED_NAME,TRANS_CODE,POL_EFF_DT,TRANS_DT,COMM_AMT',
-      '12SBA123456,Ann Lee,NBS,2026-02-01,2026-02-01,10.00',
-      '12SBA123457,Bo Chen,NBS,2026-02-30,2026-02-01,10.00',
-      '12SBA123458,Cy Diaz,NBS,2026-02-01,2026-02-01,10.00',
-    ]);
-    const r1 = failed(await importStatement({ bytes: iso, filename: 'h.csv', carrierKey: 'HART' }));
-    expect(r1.errors).toEqual([
-      {
-        row: 3,
-        field: 'effectiveDate',
-        value: '2026-02-30',
-        reason: 'POL_EFF_DT: not a calendar date: February 2026 has 28 days, not 30',
-      },
-    ]);
-    const us = csv([
-      'Policy #,Insured,Transaction,Effective Date,Processed Date,Premium,Commission',
-      '912345678,"Roe, Ann",New Business,13/45/2026,04/01/2026,100.00,10.00',
-      '912345679,"Lee, Bo",New Business,04/01/2026,4/31/2026,100.00,10.00',
-    ]);
-    const r2 = failed(await importStatement({ bytes: us, filename: 'p.csv', carrierKey: 'PROG' }));
-    expect(r2.errors.map((e) => [e.row, e.field, e.value])).toEqual([
-      [2, 'effectiveDate', '13/45/2026'],
-      [3, 'transactionDate', '4/31/2026'],
-    ]);
-    expect(r2.errors[0]!.reason).toMatch(/no month 13/);
-    expect(r2.errors[1]!.reason).toMatch(/April 2026 has 30 days/);
-  });
-
-  test('a negative commission on a NEW line is an error; on a CAN line it is expected', async () => {
-    const file = csv([
-      'Policy #,Insured,Transaction,Effective Date,Processed Date,Premium,Commission',
-      '912345678,"Roe, Ann",New Business,04/01/2026,04/01/2026,100.00,-10.00',
-      '912345679,"Lee, Bo",Cancellation,01/01/2026,04/01/2026,-100.00,-10.00',
-      '912345680,"Diaz, Cy",Renewal,04/01/2026,04/01/2026,-100.00,10.00',
-    ]);
-    const result = failed(await importStatement({ bytes: file, filename: 'p.csv', carrierKey: 'PROG' }));
-    expect(result.errors.map((e) => [e.row, e.field, e.value])).toEqual([
-      [2, 'commission', '-10.00'],
-      [4, 'premium', '-100.00'],
-    ]);
-    expect(result.errors[0]!.reason).toMatch(/a negative commission on a NEW line/);
-    expect(result.errors[1]!.reason).toMatch(/a negative premium on a RWL line/);
-  });
-
-  test('Debit/Credit layouts take unsigned amounts; the column gives the sign', async () => {
-    const header =
-      'Policy Number,Policyholder,Activity,Term Effective,Activity Date,Premium,Rate,Debit,Credit,Agent';
-    const good = csv([
-      header,
-      'H37-123-123456-12,"Roe, Ann",Cancel,01/01/2026,04/02/2026,-100.00,12,12.00,,AROE2',
-    ]);
-    expect(
-      ok(await importStatement({ bytes: good, filename: 'l.csv', carrierKey: 'LIBM' })).lines[0]!
-        .commissionCents,
-    ).toBe(-1200);
-    const bad = csv([
-      header,
-      'H37-123-123456-12,"Roe, Ann",New,01/01/2026,04/02/2026,100.00,12,,-12.00,AROE2',
-    ]);
-    const result = failed(await importStatement({ bytes: bad, filename: 'l.csv', carrierKey: 'LIBM' }));
-    expect(result.errors[0]).toMatchObject({ row: 2, field: 'commissionCredit', value: '-12.00' });
-    expect(result.errors[0]!.reason).toMatch(/must be unsigned/);
-  });
-
-  test('one currency per file: a CAD line in a USD statement is an error', async () => {
-    const file = csv([
-      'POLICY_NO,INSURED_NAME,TRANS_CODE,POL_EFF_DT,COMM_AMT,CURRENCY_CD',
-      '12SBA123456,Ann Lee,NBS,2026-04-01,10.00,USD',
-      '12SBA123457,Bo Chen,NBS,2026-04-01,10.00,USD',
-      '12SBA123458,Cy Diaz,NBS,2026-04-01,10.00,CAD',
-    ]);
-    const result = failed(await importStatement({ bytes: file, filename: 'h.csv', carrierKey: 'HART' }));
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatchObject({ row: 4, field: 'currency', value: 'CAD' });
-    expect(result.errors[0]!.reason).toMatch(
-      /mixed currencies: this line is CAD, the statement is USD \(from row 2\)/,
-    );
-  });
-
-  test('an empty file, a blank file and a file of only headers are errors', async () => {
+  test('an empty file, a blank file and a file of only headers are refused', async () => {
     const empty = failed(await importStatement({ bytes: Buffer.alloc(0), filename: 'empty.csv' }));
     expect(empty.errors).toEqual([{ row: null, field: 'file', value: null, reason: 'the file is empty' }]);
     const blank = failed(
@@ -443,41 +353,12 @@ describe('a malformed statement is rejected whole, with every bad row', () => {
     ]);
   });
 
-  test('every bad row is listed, up to the cap, and the rest are counted', async () => {
-    const rows = ['Policy Number,Insured Name,Effective Date,Commission Amount'];
-    for (let i = 0; i < 260; i++) rows.push(`ABC-${1000 + i},Jane Roe,2026-04-31,1.00`);
-    rows.push('ABC-9999,Jane Roe,2026-04-01,1.00');
-    const result = failed(await importStatement({ bytes: csv(rows), filename: 'x.csv' }));
-    expect(result.errors).toHaveLength(200);
-    expect(result.moreErrors).toBe(60);
-    expect(result.errors[0]).toMatchObject({ row: 2, field: 'effectiveDate', value: '2026-04-31' });
-    expect(result.errors[199]!.row).toBe(201);
-  });
-
-  test('unmapped transaction codes, implausible policy numbers and bad amounts are named', async () => {
-    const file = csv([
-      'Policy Number,Insured Name,Transaction Type,Effective Date,Commission Amount',
-      'N/A,Jane Roe,NEW,2026-04-01,1.00',
-      'ABC-1001,Jane Roe,XYZ,2026-04-01,1.00',
-      'ABC-1002,Jane Roe,NEW,2026-04-01,12.3.4',
-      'ABC-1003,,NEW,2026-04-01,',
-    ]);
-    const result = failed(await importStatement({ bytes: file, filename: 'x.csv' }));
-    expect(result.errors.map((e) => [e.row, e.field, e.reason.replace(/^[^:]+: /, '')])).toEqual([
-      [2, 'policyNumber', 'not a plausible policy number: it has no digits'],
-      [3, 'transactionType', 'unmapped transaction type code "XYZ": add it to the mapping\'s codes'],
-      [4, 'commission', 'not an amount'],
-      [5, 'insuredName', 'insured name is blank'],
-      [5, 'commission', 'commission amount is blank'],
-    ]);
-  });
-
-  test('a truncated workbook is refused as damaged, not half-read', async () => {
+  test('a truncated workbook is refused as an archive that cannot be opened, not half-read', async () => {
     const statement = await generateDemoStatement(agency, { carrierKey: 'TRAV', month });
     const cut = statement.bytes.subarray(0, Math.floor(statement.bytes.length / 2));
     const result = failed(await importStatement({ bytes: cut, filename: statement.filename }));
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]!.reason).toMatch(/unreadable XLSX \(damaged or truncated file\)/);
+    expect(result.errors[0]!.reason).toMatch(/unreadable XLSX/);
   });
 
   test('formats we do not read are refused by their signature', async () => {
@@ -492,12 +373,160 @@ describe('a malformed statement is rejected whole, with every bad row', () => {
   });
 });
 
+describe('a row that cannot be read is kept as an unreadable line; the rest of the file is imported', () => {
+  const unreadable = (r: Extract<ImportResult, { ok: true }>) =>
+    r.rows.filter((x) => x.kind === 'unreadable');
+
+  test('impossible dates: 2026-02-30 and 13/45/2026 are unreadable lines with their row, field and value', async () => {
+    const iso = csv([
+      'POLICY_NO,INSURED_NAME,TRANS_CODE,POL_EFF_DT,TRANS_DT,COMM_AMT',
+      '12SBA123456,Ann Lee,NBS,2026-02-01,2026-02-01,10.00',
+      '12SBA123457,Bo Chen,NBS,2026-02-30,2026-02-01,10.00',
+      '12SBA123458,Cy Diaz,NBS,2026-02-01,2026-02-01,10.00',
+    ]);
+    const r1 = ok(await importStatement({ bytes: iso, filename: 'h.csv', carrierKey: 'HART' }));
+    expect(r1.lines.map((l) => l.sourceRow)).toEqual([2, 4]);
+    expect(r1.counts).toMatchObject({ lines: 2, unreadable: 1 });
+    expect(r1.needsReview).toBe(true);
+    const [bad] = unreadable(r1);
+    expect(bad).toMatchObject({ sourceRow: 3, amountCents: 1000 });
+    expect(bad!.cells).toEqual(['12SBA123457', 'Bo Chen', 'NBS', '2026-02-30', '2026-02-01', '10.00']);
+    expect(bad!.errors).toEqual([
+      {
+        row: 3,
+        field: 'effectiveDate',
+        value: '2026-02-30',
+        reason: 'POL_EFF_DT: not a calendar date: February 2026 has 28 days, not 30',
+      },
+    ]);
+    const us = csv([
+      'Policy #,Insured,Transaction,Effective Date,Processed Date,Premium,Commission',
+      '912345678,"Roe, Ann",New Business,13/45/2026,04/01/2026,100.00,10.00',
+      '912345679,"Lee, Bo",New Business,04/01/2026,4/31/2026,100.00,10.00',
+      '912345680,"Lee, Bo",New Business,04/01/2026,4/30/2026,100.00,10.00',
+    ]);
+    const r2 = ok(await importStatement({ bytes: us, filename: 'p.csv', carrierKey: 'PROG' }));
+    expect(unreadable(r2).flatMap((u) => u.errors.map((e) => [e.row, e.field, e.value]))).toEqual([
+      [2, 'effectiveDate', '13/45/2026'],
+      [3, 'transactionDate', '4/31/2026'],
+    ]);
+    expect(unreadable(r2)[0]!.reason).toMatch(/no month 13/);
+    expect(unreadable(r2)[1]!.reason).toMatch(/April 2026 has 30 days/);
+    expect(r2.lines.map((l) => l.sourceRow)).toEqual([4]);
+  });
+
+  test('a negative new-business or renewal line is a reversal, read as written', async () => {
+    const file = csv([
+      'Policy #,Insured,Transaction,Effective Date,Processed Date,Premium,Commission',
+      '912345678,"Roe, Ann",New Business,04/01/2026,04/01/2026,-100.00,-10.00',
+      '912345679,"Lee, Bo",Cancellation,01/01/2026,04/01/2026,-100.00,-10.00',
+      '912345680,"Diaz, Cy",Renewal,04/01/2026,04/01/2026,-100.00,10.00',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'p.csv', carrierKey: 'PROG' }));
+    expect(result.counts).toMatchObject({ lines: 3, unreadable: 0 });
+    expect(result.lines.map((l) => [l.transactionType, l.premiumCents, l.commissionCents])).toEqual([
+      ['NEW', -10000, -1000],
+      ['CAN', -10000, -1000],
+      ['RWL', -10000, 1000],
+    ]);
+    expect(result.needsReview).toBe(false);
+  });
+
+  test('Debit/Credit layouts take unsigned amounts; a signed one is an unreadable line', async () => {
+    const header =
+      'Policy Number,Policyholder,Activity,Term Effective,Activity Date,Premium,Rate,Debit,Credit,Agent';
+    const good = csv([
+      header,
+      'H37-123-123456-12,"Roe, Ann",Cancel,01/01/2026,04/02/2026,-100.00,12,12.00,,AROE2',
+    ]);
+    expect(
+      ok(await importStatement({ bytes: good, filename: 'l.csv', carrierKey: 'LIBM' })).lines[0]!
+        .commissionCents,
+    ).toBe(-1200);
+    const bad = csv([
+      header,
+      'H37-123-123456-12,"Roe, Ann",New,01/01/2026,04/02/2026,100.00,12,,-12.00,AROE2',
+      'H37-123-123457-12,"Roe, Bob",New,01/01/2026,04/02/2026,100.00,12,,12.00,AROE2',
+    ]);
+    const result = ok(await importStatement({ bytes: bad, filename: 'l.csv', carrierKey: 'LIBM' }));
+    expect(result.lines).toHaveLength(1);
+    expect(unreadable(result)[0]!.errors[0]).toMatchObject({
+      row: 2,
+      field: 'commissionCredit',
+      value: '-12.00',
+    });
+    expect(unreadable(result)[0]!.reason).toMatch(/must be unsigned/);
+  });
+
+  test('one currency per file: a CAD line in a USD statement is kept for review', async () => {
+    const file = csv([
+      'POLICY_NO,INSURED_NAME,TRANS_CODE,POL_EFF_DT,COMM_AMT,CURRENCY_CD',
+      '12SBA123456,Ann Lee,NBS,2026-04-01,10.00,USD',
+      '12SBA123457,Bo Chen,NBS,2026-04-01,10.00,USD',
+      '12SBA123458,Cy Diaz,NBS,2026-04-01,10.00,CAD',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'h.csv', carrierKey: 'HART' }));
+    expect(result.lines).toHaveLength(2);
+    expect(unreadable(result)[0]!.errors[0]).toMatchObject({ row: 4, field: 'currency', value: 'CAD' });
+    expect(unreadable(result)[0]!.reason).toMatch(
+      /mixed currencies: this line is CAD, the statement is USD \(from row 2\)/,
+    );
+  });
+
+  test('every unreadable row is kept, however many, and a huge cell is clipped in what is kept', async () => {
+    const rows = ['Policy Number,Insured Name,Effective Date,Commission Amount'];
+    for (let i = 0; i < 260; i++) rows.push(`ABC-${1000 + i},Jane Roe,2026-04-31,1.00`);
+    rows.push(`ABC-9998,${'x'.repeat(200_000)},2026-04-31,1.00`);
+    rows.push('ABC-9999,Jane Roe,2026-04-01,1.00');
+    const result = ok(await importStatement({ bytes: csv(rows), filename: 'x.csv' }));
+    expect(result.counts).toMatchObject({ lines: 1, unreadable: 261, nonData: 1 });
+    expect(unreadable(result)[0]!.errors[0]).toMatchObject({
+      row: 2,
+      field: 'effectiveDate',
+      value: '2026-04-31',
+    });
+    const huge = unreadable(result)[260]!;
+    expect(huge.sourceRow).toBe(262);
+    expect(huge.cells[1]!.length).toBeLessThan(1100);
+    expect(JSON.stringify(result.rows).length).toBeLessThan(200_000);
+  });
+
+  test('unknown transaction codes cost the type, not the line; implausible policy numbers and bad amounts are named', async () => {
+    const file = csv([
+      'Policy Number,Insured Name,Transaction Type,Effective Date,Commission Amount',
+      'N/A,Jane Roe,NEW,2026-04-01,1.00',
+      'ABC-1001,Jane Roe,XYZ,2026-04-01,1.00',
+      'ABC-1002,Jane Roe,NEW,2026-04-01,12.3.4',
+      'ABC-1003,,NEW,2026-04-01,',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'x.csv' }));
+    expect(result.lines.map((l) => [l.policyNumber, l.transactionType, l.transactionTypeRaw])).toEqual([
+      ['ABC-1001', null, 'XYZ'],
+    ]);
+    expect(result.warnings.join('\n')).toMatch(
+      /Transaction codes this layout does not know: "XYZ" \(1 line\)/,
+    );
+    expect(
+      unreadable(result).flatMap((u) =>
+        u.errors.map((e) => [e.row, e.field, e.reason.replace(/^[^:]+: /, '')]),
+      ),
+    ).toEqual([
+      [2, 'policyNumber', 'not a plausible policy number: it has no digits'],
+      [4, 'commission', 'not an amount'],
+      [5, 'commission', 'commission amount is blank'],
+    ]);
+  });
+});
+
 describe('rows that are not statement lines', () => {
-  test('subtotal and total rows are recognised and skipped, and the stated total is checked', async () => {
+  test('subtotal and total rows are recognised, counted and checked against the lines they sum', async () => {
     const statement = await generateDemoStatement(agency, { carrierKey: 'SAFE', month, format: 'csv' });
     const result = ok(await importStatement({ bytes: statement.bytes, filename: statement.filename }));
     const producers = new Set(result.lines.map((l) => l.producerCode));
-    expect(result.skipped.totals).toBe(producers.size + 1);
+    expect(result.counts.byKind.subtotal).toBe(producers.size);
+    expect(result.counts.byKind.total).toBe(1);
+    expect(result.controlChecks).toHaveLength(producers.size + 1);
+    expect(result.controlChecks.every((c) => c.ok)).toBe(true);
     expect(result.warnings).toEqual([]);
 
     const file = csv([
@@ -517,10 +546,63 @@ describe('rows that are not statement lines', () => {
       [2, 6, 'Lee, Bo'],
       [3, 8, 'Diaz, Cy'],
     ]);
-    expect(r.skipped).toMatchObject({ blank: 1, totals: 2, notes: 1, repeatedHeaders: 1 });
+    expect(r.counts.byKind).toEqual({
+      header: 1,
+      blank: 1,
+      subtotal: 1,
+      note: 1,
+      repeated_header: 1,
+      total: 1,
+    });
+    expect(r.counts.lines + r.counts.nonData + r.counts.unreadable).toBe(9);
+    expect(r.controlChecks.map((c) => [c.label, c.statedCents, c.computedCents, c.ok])).toEqual([
+      ['Subtotal - Agent 12', 1000, 1000, true],
+      ['Grand Total', 3100, 3000, false],
+    ]);
+    expect(r.needsReview).toBe(true);
     expect(r.warnings[0]).toMatch(
-      /own total commission \(3100 cents\) differs from the sum of its lines \(3000 cents\)/,
+      /"Grand Total" states \$31\.00, but the 3 line\(s\) of the statement add up to \$30\.00/,
     );
+  });
+});
+
+describe('total wordings and number styles a person reads without thinking', () => {
+  test('"P101 Total (2 items)", "Total Activity" and "TOTAL AGENT COMMISSION" are totals, not unreadable lines', async () => {
+    const file = csv([
+      'Policy Number,Insured Name,Trans Type,Start Date,Premium,Comm Rate,Commission',
+      'LK-2001,Ann Lee,NEW,01/05/2026,"1,200.00",15,180.00',
+      'LK-2002,Bo Chen,NEW,01/06/2026,"1,200.00",15,180.00',
+      'P101 Total (2 items),,,,,,360.00',
+      'Total Activity,,,,,,360.00',
+      ',TOTAL AGENT COMMISSION,,,,,360.00',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'x.csv' }));
+    expect(result.counts).toMatchObject({
+      lines: 2,
+      unreadable: 0,
+      byKind: { header: 1, subtotal: 1, total: 2 },
+    });
+    expect(result.controlChecks.map((c) => [c.kind, c.ok])).toEqual([
+      ['subtotal', true],
+      ['total', true],
+      ['total', true],
+    ]);
+    expect(result.lines[0]!.effectiveDate).toBe('2026-01-05');
+  });
+
+  test('a semicolon export with decimal commas reads "1.830,00" as 1830.00', async () => {
+    const file = csv([
+      'Policy Number;Insured Name;Effective Date;Premium;Commission',
+      'EU-1001;Ann Lee;2026-01-05;"12.200,00";"1.830,00"',
+      'EU-1002;Bo Chen;2026-01-06;800,50;120,08 CR',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'x.csv' }));
+    expect(result.lines.map((l) => [l.premiumCents, l.commissionCents])).toEqual([
+      [1_220_000, 183_000],
+      [80_050, -12_008],
+    ]);
+    expect(result.detection.explanation.join('\n')).toMatch(/decimal comma/);
+    expect(usesDecimalComma(['1,234.50', '12,00'])).toBe(false);
   });
 });
 
@@ -707,6 +789,7 @@ describe('ACORD AL3 commission download', () => {
     );
     expect(result.format).toBe('al3');
     expect(result.lines).toHaveLength(1);
+    expect(result.counts.lines + result.counts.nonData).toBe(12);
     expect(withoutRaw(result.lines[0]!)).toEqual({
       lineNo: 1,
       sourceRow: 11,
@@ -744,17 +827,19 @@ describe('ACORD AL3 commission download', () => {
     );
   });
 
-  test('a truncated file and a "?"-filled commission amount are errors', async () => {
+  test('a truncated file keeps what was read whole; a "?"-filled commission amount is an unreadable line', async () => {
     const full = docShapedMessage(true);
-    const truncated = failed(
+    const truncated = ok(
       await importStatement({ bytes: Buffer.from(full.slice(0, -30), 'latin1'), filename: 'x.al3' }),
     );
-    expect(truncated.errors.some((e) => /truncated/.test(e.reason))).toBe(true);
+    expect(truncated.lines.map((l) => l.commissionCents)).toEqual([600]);
+    const [rest] = truncated.rows.filter((r) => r.kind === 'unreadable');
+    expect(rest!.reason).toMatch(/truncated; the rest of the file could not be read/);
+    expect(truncated.needsReview).toBe(true);
     const missing = full.replace('00000000600+', '????????????');
-    const noAmount = failed(
-      await importStatement({ bytes: Buffer.from(missing, 'latin1'), filename: 'x.al3' }),
-    );
-    expect(noAmount.errors).toEqual([
+    const noAmount = ok(await importStatement({ bytes: Buffer.from(missing, 'latin1'), filename: 'x.al3' }));
+    expect(noAmount.lines).toEqual([]);
+    expect(noAmount.rows.filter((r) => r.kind === 'unreadable').flatMap((r) => r.errors)).toEqual([
       { row: 11, field: 'commission', value: null, reason: 'CMAMT: commission amount is blank' },
     ]);
   });
@@ -855,28 +940,143 @@ describe('the demo statement generator writes down the truth exactly', () => {
   });
 });
 
-describe('values', () => {
-  test('dates are real calendar dates in the mapping format', () => {
-    expect(parseStatementDate('2/29/2028', 'MM/DD/YYYY')).toEqual({ ok: true, value: '2028-02-29' });
-    expect(parseStatementDate('2/29/2027', 'MM/DD/YYYY').ok).toBe(false);
-    expect(parseStatementDate('05-APR-2026', 'DD-MMM-YYYY')).toEqual({ ok: true, value: '2026-04-05' });
-    expect(parseStatementDate('20260405', 'YYYYMMDD')).toEqual({ ok: true, value: '2026-04-05' });
-    expect(parseStatementDate('04/05/26', 'MM/DD/YY')).toEqual({ ok: true, value: '2026-04-05' });
-    expect(parseStatementDate('2026-04-05', 'MM/DD/YYYY')).toEqual({ ok: true, value: '2026-04-05' });
-    expect(parseStatementDate('46117', 'MM/DD/YYYY', { excelSerials: true })).toEqual({
-      ok: true,
-      value: '2026-04-05',
-    });
-    expect(parseStatementDate('46117', 'MM/DD/YYYY').ok).toBe(false);
+describe('values as carriers write them', () => {
+  test('dates: ISO, M/D/YY, M/D/YYYY, month names, 15-Jan-26 and Excel serials read as the same day', () => {
+    for (const text of [
+      '2026-01-15',
+      '2026/01/15',
+      '20260115',
+      '1/15/26',
+      '01/15/2026',
+      '1-15-2026',
+      'Jan 15, 2026',
+      'January 15 2026',
+      'JAN-15-26',
+      '15-Jan-26',
+      '15-JAN-2026',
+      '15 January 2026',
+      '46037',
+      '46037.5',
+      '01/15/2026 12:00:00 AM',
+      '2026-01-15T00:00:00Z',
+    ]) {
+      expect(parseDate(text, 'mdy'), text).toEqual({ ok: true, value: '2026-01-15' });
+    }
+    expect(parseDate('15/01/2026', 'dmy')).toEqual({ ok: true, value: '2026-01-15' });
+    expect(parseDate('4/5/26', 'mdy')).toEqual({ ok: true, value: '2026-04-05' });
+    expect(parseDate('4/5/26', 'dmy')).toEqual({ ok: true, value: '2026-05-04' });
+    expect(parseDate('2/29/2028', 'mdy')).toEqual({ ok: true, value: '2028-02-29' });
+    expect(parseDate('2/29/2027', 'mdy')).toMatchObject({ ok: false, reason: /February 2027 has 28 days/ });
+    expect(parseDate('15/01/2026', 'mdy')).toMatchObject({ ok: false, reason: /only reads as day\/month/ });
+    expect(parseDate('3/4/98', 'mdy')).toEqual({ ok: true, value: '1998-03-04' });
+    expect(parseDate('Total', 'mdy').ok).toBe(false);
+    expect(parseDate('123', 'mdy').ok).toBe(false);
   });
 
-  test('amounts are exact cents in every sign convention', () => {
-    expect(parseStatementAmount('(1,234.56)', 'parentheses')).toEqual({ ok: true, value: -123456 });
-    expect(parseStatementAmount('1,234.56-', 'trailing-minus')).toEqual({ ok: true, value: -123456 });
-    expect(parseStatementAmount('-0.10', 'minus')).toEqual({ ok: true, value: -10 });
-    expect(parseStatementAmount('12.00-', 'minus').ok).toBe(false);
-    expect(parseStatementAmount('-12.00', 'minus', true).ok).toBe(false);
-    expect(parseStatementAmount('', 'minus')).toEqual({ ok: true, value: null });
+  test('the day/month order of a column is decided by the values that fit only one reading, and said', () => {
+    const us = decideDateOrder('Eff', ['04/05/2026', '1/15/26', '02/03/2026'], 'dmy');
+    expect(us).toMatchObject({ order: 'mdy', onlyMonthDay: 1, example: '1/15/26' });
+    expect(us.explanation).toMatch(
+      /read as month\/day, because 1 value\(s\) such as "1\/15\/26" fit no other order/,
+    );
+    const eu = decideDateOrder('Eff', ['04/05/2026', '25/12/2025', '31/01/2026'], 'mdy');
+    expect(eu).toMatchObject({ order: 'dmy', onlyDayMonth: 2 });
+    const undecided = decideDateOrder('Eff', ['04/05/2026', '2026-01-15', 'Jan 3, 2026'], 'mdy');
+    expect(undecided).toMatchObject({ order: 'mdy', example: null });
+    expect(undecided.explanation).toMatch(/fits both orders; read as month\/day, the layout's convention/);
+  });
+
+  test('one date written 1/15/26 or Jan 15, 2026 among four-digit dates reads with the rest', async () => {
+    const file = csv([
+      'Policy Number,Insured Name,Effective Date,Commission Amount',
+      'ABC-1001,Ann Lee,01/02/2026,1.00',
+      'ABC-1002,Bo Chen,1/15/26,2.00',
+      'ABC-1003,Cy Diaz,"Jan 15, 2026",3.00',
+      'ABC-1004,Di Eng,15-Jan-26,4.00',
+      'ABC-1005,Ed Fox,46037,5.00',
+      'ABC-1006,Flo Gu,03/04/2026,6.00',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'x.csv' }));
+    expect(result.lines.map((l) => l.effectiveDate)).toEqual([
+      '2026-01-02',
+      '2026-01-15',
+      '2026-01-15',
+      '2026-01-15',
+      '2026-01-15',
+      '2026-03-04',
+    ]);
+    expect(result.detection.dateOrders).toEqual({ effectiveDate: 'mdy' });
+    const dayFirst = csv([
+      'Policy Number,Insured Name,Effective Date,Commission Amount',
+      'ABC-1001,Ann Lee,01/02/2026,1.00',
+      'ABC-1002,Bo Chen,25/01/2026,2.00',
+    ]);
+    const r = ok(await importStatement({ bytes: dayFirst, filename: 'x.csv' }));
+    expect(r.lines.map((l) => l.effectiveDate)).toEqual(['2026-02-01', '2026-01-25']);
+    expect(r.detection.explanation.join('\n')).toMatch(
+      /read as day\/month, because 1 value\(s\) such as "25\/01\/2026"/,
+    );
+  });
+
+  test('amounts: $, thousands, parentheses, leading or trailing minus, CR/DR and spaces, in exact cents', () => {
+    const cases: [string, number | null][] = [
+      ['1,234.56', 123456],
+      ['$1,234.56', 123456],
+      ['$ 1,234.56', 123456],
+      ['(1,234.56)', -123456],
+      ['($1,234.56)', -123456],
+      ['-1,234.56', -123456],
+      ['-$1,234.56', -123456],
+      ['$-1,234.56', -123456],
+      ['1,234.56-', -123456],
+      ['1,234.56 -', -123456],
+      ['45.00 CR', -4500],
+      ['45.00CR', -4500],
+      ['45.00 DR', 4500],
+      ['45.00 cr', -4500],
+      ['- 45.00', -4500],
+      ['−45.00', -4500],
+      ['1 234.56', 123456],
+      ['.5', 50],
+      ['-', 0],
+      ['', null],
+      ['0.125', 12],
+    ];
+    for (const [text, cents] of cases) expect(parseAmount(text), text).toEqual({ ok: true, value: cents });
+    expect(parseAmount('45.00 CR', { creditSuffix: 'positive' })).toEqual({ ok: true, value: 4500 });
+    expect(parseAmount('(45.00) CR').ok).toBe(false);
+    expect(parseAmount('12.3.4').ok).toBe(false);
+    expect(parseAmount('1,23.00').ok).toBe(false);
+    expect(parseAmount('ABC').ok).toBe(false);
+    expect(parseAmount('-12.00', { unsigned: true }).ok).toBe(false);
+  });
+
+  test('the statement period is read from the preamble in the wordings carriers use', () => {
+    expect(statementPeriod(['Statement Period: 11/01/2025 - 11/30/2025'])).toMatchObject({
+      start: '2025-11-01',
+      end: '2025-11-30',
+    });
+    expect(statementPeriod(['Commission Statement for the month of November 2025'])).toMatchObject({
+      start: '2025-11-01',
+      end: '2025-11-30',
+    });
+    expect(statementPeriod(['Period Ending 11/30/2025'])).toMatchObject({
+      start: '2025-11-01',
+      end: '2025-11-30',
+    });
+    expect(statementPeriod(['Liberty Mutual - Agency Commission Detail - 2025-11'])).toMatchObject({
+      start: '2025-11-01',
+      end: '2025-11-30',
+    });
+    expect(statementPeriod(['Statement Date: Dec 5, 2025'])).toMatchObject({
+      statementDate: '2025-12-05',
+      start: null,
+    });
+    expect(statementPeriod(['ACME Mutual', 'Agency 4471203'])).toMatchObject({
+      start: null,
+      end: null,
+      statementDate: null,
+    });
   });
 
   test('presets are valid saved mappings', () => {
