@@ -311,7 +311,12 @@ export async function statementsPage(c: Ctx, who: string): Promise<Html> {
                     <td>${s.filename}<div class="muted">${s.format} · ${when(s.uploaded_at)}</div></td>
                     <td>${s.carrier_name ?? '—'}</td>
                     <td>${s.statement_date ? String(s.statement_date instanceof Date ? s.statement_date.toISOString().slice(0, 10) : s.statement_date) : '—'}</td>
-                    <td>${s.line_count}</td>
+                    <td>${s.line_count}
+                      ${s.unreadable_line_count > 0 ? html`<div class="status error" data-unreadable="${s.unreadable_line_count}">${s.unreadable_line_count} unreadable: review</div>` : ''}
+                      ${(s.control_checks as { ok: boolean; explanation: string }[])
+                        .filter((k) => !k.ok)
+                        .map((k) => html`<div class="muted">${k.explanation}</div>`)}
+                    </td>
                     <td>${money(s.total_premium_cents)}</td>
                     <td>${money(s.total_commission_cents)}</td>
                     <td>${s.status}${s.reconciled_at ? html`<div class="muted">${when(s.reconciled_at)}</div>` : ''}</td>

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -603,6 +603,21 @@ describe('total wordings and number styles a person reads without thinking', () 
     ]);
     expect(result.detection.explanation.join('\n')).toMatch(/decimal comma/);
     expect(usesDecimalComma(['1,234.50', '12,00'])).toBe(false);
+  });
+});
+
+describe('a workbook reads the same every time', () => {
+  test("a two-sheet workbook with its worksheets before the shared strings (Excel's order) imports identically 30 times", async () => {
+    const bytes = readFileSync(new URL('../fixtures/statements/acme-2026-01-personal.xlsx', import.meta.url));
+    const first = ok(await importStatement({ bytes, filename: 'acme.xlsx' }));
+    expect(first.detection.sheets?.length).toBe(2);
+    expect(first.lines.length).toBeGreaterThan(2);
+    expect(first.lines.every((l) => l.insuredName !== '')).toBe(true);
+    for (let i = 0; i < 30; i++) {
+      const again = ok(await importStatement({ bytes, filename: 'acme.xlsx' }));
+      expect(again.lines).toEqual(first.lines);
+      expect(again.counts).toEqual(first.counts);
+    }
   });
 });
 
