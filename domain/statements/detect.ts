@@ -295,6 +295,19 @@ function rowScore(cells: string[], candidateHeaders: Set<string>[]): number {
 }
 
 /**
+ * Whether a row further down a statement is the header of another table (a "Chargebacks" block
+ * with columns of its own): it names a policy number and at least two more statement fields.
+ */
+export function namesStatementColumns(cells: string[]): boolean {
+  const fields = new Set<StatementField>();
+  for (const c of cells) {
+    if (c.trim() === '' || c.length > 80) continue;
+    for (const f of statementFields) if (fieldScore(c, f).score >= 0.8) fields.add(f);
+  }
+  return fields.has('policyNumber') && fields.size >= 3;
+}
+
+/**
  * The index (into `rows`) of the header row: the row that names the most statement fields, the
  * earliest on a tie. Titles and summary lines above it name one field at most.
  */

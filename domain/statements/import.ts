@@ -11,7 +11,7 @@
 // statement prints is checked against the lines it sums.
 import { createHash, type Hash } from 'node:crypto';
 import { al3Header, al3Mapping, parseAl3CommissionRows } from './al3.ts';
-import { describeField, detectStatementLayout, headerScanRows } from './detect.ts';
+import { describeField, detectStatementLayout, headerScanRows, namesStatementColumns } from './detect.ts';
 import { type CsvDialect, parseCsvRows, sniffCsvDialect } from './parse-csv.ts';
 import { parseXlsxRows, XlsxLimitError } from './parse-xlsx.ts';
 import { type StatementPeriod, statementPeriod, summaryLabel } from './structure.ts';
@@ -783,6 +783,29 @@ async function readTable(
   };
   const handle = async (row: RawRow) => {
     const outcome = validator.accept(row);
+    const another =
+      outcome.kind === 'row' &&
+      (outcome.row.kind === 'unreadable' || outcome.row.kind === 'note') &&
+      namesStatementColumns(row.cells);
+    if (another) {
+      // Another table with its own header (a chargebacks block, a second carrier code): its rows
+      // are read by its columns from here on.
+      const found = detectStatementLayout([row], {
+        carrierKey: input.carrierKey,
+        savedMapping: input.savedMapping,
+      });
+      if (found.ok) {
+        // One file, one way of writing numbers.
+        found.mapping.decimalSeparator = mapping.decimalSeparator;
+        keepCodes(validator);
+        validator = createStatementValidator(found.mapping, found.header, { dateOrders });
+        detection.explanation.push(
+          `Row ${row.row}: a table with its own header starts here; its rows are read by its columns.`,
+        );
+        await run.row(structureRow(row, 'the header of another table in the statement', 'header'));
+        return;
+      }
+    }
     if (outcome.kind === 'line') {
       linesSeen = true;
       await run.line(outcome.line);

@@ -78,6 +78,13 @@ export function summaryLabel(text: string): SummaryKind | null {
   if (words.length > 8) return null;
   // "P101 Total", "Agent 12 Totals", "Personal Auto Total", "Nov 2025 Total"
   if (/\btotals?$/.test(key) && words.length >= 2) return 'subtotal';
+  // "Total Chargebacks", "Total Adjustments": the total of one block of the statement.
+  if (
+    /^totals?\s+(?:chargebacks?|returns?|return\s+commissions?|adjustments?|credits?|debits?|fees?|deductions?|cancellations?|new\s+business|renewals?|endorsements?|advances?)$/.test(
+      key,
+    )
+  )
+    return 'subtotal';
   // "Total for Agent 12", "Total P101", "Total Producer P101", "Total Nov 2025"
   const rest = /^totals?\s+(?:for\s+|of\s+)?(.+)$/.exec(key);
   if (rest && groupWords.test(rest[1]!)) return 'subtotal';
@@ -125,6 +132,14 @@ function monthBounds(year: number, month: number): { start: string; end: string 
   const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const mm = String(month).padStart(2, '0');
   return { start: `${year}-${mm}-01`, end: `${year}-${mm}-${String(last).padStart(2, '0')}` };
+}
+
+/** A month written "2025-11", "2025/11" or "11/2025" (not part of a full date). */
+function yearMonthIn(text: string): [number, number] | null {
+  const ym = /\b(20\d{2})[-/](0[1-9]|1[0-2])\b(?![-/]\d)/.exec(text);
+  if (ym) return [Number(ym[1]), Number(ym[2])];
+  const my = /(?<![\d/])(0?[1-9]|1[0-2])\/(20\d{2})\b/.exec(text);
+  return my ? [Number(my[2]), Number(my[1])] : null;
 }
 
 const dateText = `(?:\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{2,4}|(?:${months})\\.?\\s+\\d{1,2},?\\s+\\d{4}|\\d{1,2}[-\\s](?:${months})[-\\s]\\d{2,4})`;
@@ -176,9 +191,9 @@ export function statementPeriod(preamble: readonly string[], order: DayMonthOrde
         out.evidence.push(text);
         continue;
       }
-      const yearMonth = /\b(20\d{2})[-/](0[1-9]|1[0-2])\b(?![-/]\d)/.exec(text);
+      const yearMonth = yearMonthIn(text);
       if (yearMonth && /statement|commission|period|detail|month/i.test(lower)) {
-        const b = monthBounds(Number(yearMonth[1]), Number(yearMonth[2]));
+        const b = monthBounds(yearMonth[0], yearMonth[1]);
         out.start = b.start;
         out.end = b.end;
         out.evidence.push(text);
@@ -187,7 +202,7 @@ export function statementPeriod(preamble: readonly string[], order: DayMonthOrde
     }
     if (out.statementDate === null) {
       const stated = new RegExp(
-        `(?:statement|check|payment|run|report|process(?:ed)?)\\s+date:?\\s*(${dateText})`,
+        `(?:statement|check|payment|run|report|cycle|process(?:ed)?)\\s+date:?\\s*(${dateText})`,
         'i',
       ).exec(text);
       if (stated) {

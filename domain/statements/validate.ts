@@ -153,6 +153,17 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
+/**
+ * A cell as a person sees it: Excel's text markers dropped (a leading apostrophe, and ="00123",
+ * the formula exports use to keep leading zeros), outer spaces trimmed.
+ */
+export function cellText(raw: string): string {
+  const text = raw.trim();
+  const formula = /^="(.*)"$/.exec(text);
+  if (formula) return formula[1]!.trim();
+  return text.startsWith("'") && !text.endsWith("'") ? text.slice(1).trim() : text;
+}
+
 /** Placeholders statements print for "no value" in optional columns. */
 const noValue = /^(?:n\/?a|none|--+|—|\*+)$/i;
 
@@ -308,6 +319,11 @@ export function createStatementValidator(
     const hasAmount = filled.some(
       (c) => /\d/.test(c) && /[.,$()]/.test(c) && parseAmount(c, amountOptions).ok,
     );
+    // Without a single digit a row carries no amount and no policy number: words only (a units
+    // row under the header, a block title), never a payment.
+    if (!filled.some((c) => /\d/.test(c))) {
+      return record(row, textRowKind(filled) ?? 'note', `"${clip(filled.join(' '), maxQuotedChars)}"`);
+    }
     if (commission !== '' || hasAmount || filled.length > 3) return null;
     // Text alone: a section header or a note by its words ("Producer: P101", "Page 2 of 3"), and
     // any other text where no policy number stands; a policy number alone is a line missing its amount.
@@ -316,7 +332,7 @@ export function createStatementValidator(
   }
 
   function accept(row: RawRow): RowOutcome {
-    const cells = row.cells.map((c) => c.trim());
+    const cells = row.cells.map(cellText);
     const shaped = structure(row, cells);
     if (shaped) return shaped;
     const errors: ImportError[] = [];

@@ -590,6 +590,46 @@ describe('total wordings and number styles a person reads without thinking', () 
     expect(result.lines[0]!.effectiveDate).toBe('2026-01-05');
   });
 
+  test('a units row under the header is a note; Excel\'s ="00123" and \'00123 keep their leading zeros', async () => {
+    const file = csv([
+      'Policy Number,Insured Name,Effective Date,Commission',
+      '(text),(name),(mm/dd/yyyy),(USD)',
+      '="0012345",Ann Lee,01/05/2026,$12.00',
+      "'0012346,Bo Chen,01/06/2026,13.00",
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'x.csv' }));
+    expect(result.lines.map((l) => l.policyNumber)).toEqual(['0012345', '0012346']);
+    expect(result.counts).toMatchObject({ unreadable: 0, byKind: { header: 1, note: 1 } });
+  });
+
+  test('a second table with its own header (a chargebacks block) is read by its own columns', async () => {
+    const file = csv([
+      'COMMISSIONS',
+      'Policy Number,Insured Name,Effective Date,Premium,Commission',
+      'LK-2001,Ann Lee,01/05/2026,"1,200.00",180.00',
+      'Total Commissions,,,,180.00',
+      '',
+      'CHARGEBACKS',
+      'Insured Name,Policy Number,Cancel Date,Return Premium,Return Commission,Effective Date',
+      'Bo Chen,LK-2002,01/20/2026,-400.00,-60.00,06/01/2025',
+      'Total Chargebacks,,,,-60.00,',
+      'Net Commission Payable,,,,120.00,',
+    ]);
+    const result = ok(await importStatement({ bytes: file, filename: 'x.csv' }));
+    expect(
+      result.lines.map((l) => [l.policyNumber, l.insuredName, l.effectiveDate, l.commissionCents]),
+    ).toEqual([
+      ['LK-2001', 'Ann Lee', '2026-01-05', 18000],
+      ['LK-2002', 'Bo Chen', '2025-06-01', -6000],
+    ]);
+    expect(result.counts).toMatchObject({ unreadable: 0, byKind: { header: 2 } });
+    expect(result.controlChecks.map((c) => [c.label, c.ok])).toEqual([
+      ['Total Commissions', true],
+      ['Total Chargebacks', true],
+      ['Net Commission Payable', true],
+    ]);
+  });
+
   test('a semicolon export with decimal commas reads "1.830,00" as 1830.00', async () => {
     const file = csv([
       'Policy Number;Insured Name;Effective Date;Premium;Commission',
