@@ -109,6 +109,8 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('billMode'),
       col('status'),
       col('termPremiumCents', 'bigint'),
+      col('commissionRate'),
+      col('commissionRateSource'),
       col('currency'),
     ],
     requiredRefs: [],
@@ -131,6 +133,8 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         billMode: d.billMode ?? null,
         status: d.status ?? 'active',
         termPremiumCents: d.termPremiumCents ?? null,
+        commissionRate: d.commissionRate ?? null,
+        commissionRateSource: d.commissionRate ? (d.commissionRateSource ?? null) : null,
         currency: d.currency ?? 'USD',
       };
     },
@@ -145,6 +149,9 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('premiumDeltaCents', 'bigint'),
       col('taxesFeesCents', 'bigint'),
       col('cancelMethod'),
+      col('commissionRate'),
+      col('commissionCents', 'bigint'),
+      col('commissionSource'),
     ],
     requiredRefs: ['policyId'],
     values(draft, refs) {
@@ -157,6 +164,10 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         premiumDeltaCents: d.premiumDeltaCents ?? 0,
         taxesFeesCents: d.taxesFeesCents ?? 0,
         cancelMethod: d.cancelMethod ?? null,
+        commissionRate: d.commissionRate ?? null,
+        commissionCents: d.commissionCents ?? null,
+        commissionSource:
+          d.commissionRate != null || d.commissionCents != null ? (d.commissionSource ?? null) : null,
       };
     },
   },

@@ -45,6 +45,7 @@ export async function loadRules(
     priority: r.priority,
     commissionOnFees: r.commission_on_fees,
     description: r.description ?? undefined,
+    source: r.source ?? 'schedule',
   }));
 }
 
@@ -125,6 +126,8 @@ export interface TermRow {
   original_inception_date: string | null;
   term_premium_cents: number | null;
   policy_year: number | null;
+  commission_rate?: string | null;
+  commission_rate_source?: string | null;
 }
 
 function hash(value: unknown): string {
@@ -151,13 +154,16 @@ export interface TransactionRow {
   taxes_fees_cents: number | string;
   broker_fee_cents: number | string;
   cancel_method: string | null;
+  commission_rate: string | null;
+  commission_cents: number | string | null;
+  commission_source: string | null;
   deleted_at: Date | null;
 }
 
-export const TRANSACTION_COLUMNS =
-  'id, policy_id, type, effective_date, premium_delta_cents, taxes_fees_cents, broker_fee_cents, cancel_method, deleted_at';
+export const TRANSACTION_COLUMNS = `id, policy_id, type, effective_date, premium_delta_cents, taxes_fees_cents, broker_fee_cents,
+  cancel_method, commission_rate, commission_cents, commission_source, deleted_at`;
 export const TERM_COLUMNS = `id, tenant_id, carrier_id, mga_id, producer_id, line_of_business, state, effective_date, expiration_date,
-  original_inception_date, term_premium_cents, policy_year`;
+  original_inception_date, term_premium_cents, policy_year, commission_rate, commission_rate_source`;
 
 /**
  * Calculates a term's live transactions in order (a cancellation needs what came before it). One
@@ -183,6 +189,9 @@ export function calculateTerm(
     originalInceptionDate: term.original_inception_date,
     termPremiumCents: Number(term.term_premium_cents ?? 0),
     policyYear: term.policy_year ?? 1,
+    recorded: term.commission_rate
+      ? { rate: term.commission_rate, cents: null, system: term.commission_rate_source ?? 'ams' }
+      : null,
   };
   const txs: CommissionTransaction[] = live.map((t) => ({
     id: t.id,
@@ -193,6 +202,14 @@ export function calculateTerm(
     brokerFeeCents: Number(t.broker_fee_cents),
     cancelMethod: t.cancel_method as CommissionTransaction['cancelMethod'],
     policy,
+    recorded:
+      t.commission_rate !== null || t.commission_cents !== null
+        ? {
+            rate: t.commission_rate,
+            cents: t.commission_cents === null ? null : Number(t.commission_cents),
+            system: t.commission_source ?? 'ams',
+          }
+        : null,
   }));
   let outcomes: (ExpectedCommission | Error)[];
   try {
@@ -253,7 +270,7 @@ export async function recalculatePolicies(
       const inputHash = hash({
         tx: { ...tx, policy: undefined },
         policy,
-        rule: expected ? rulesById.get(expected.ruleId) : null,
+        rule: expected?.ruleId ? rulesById.get(expected.ruleId) : null,
         plan: expected?.splitPlanId ? plansById.get(expected.splitPlanId) : null,
         error: outcome instanceof Error ? outcome.message : null,
       });
@@ -275,16 +292,20 @@ export async function recalculatePolicies(
     await db.query(
       `insert into expected_commissions (tenant_id, transaction_id, policy_id, carrier_id, producer_id, transaction_type, effective_date,
                                          agency_cents, basis_cents, rate, term_kind, rule_id, split_plan_id, splits, house_cents,
-                                         explanation, expected_pay_date, status, input_hash, calculated_at)
+                                         explanation, expected_pay_date, status, input_hash, rate_source, recorded_rate, recorded_source,
+                                         calculated_at)
        select $1, u.transaction_id, u.policy_id, u.carrier_id, u.producer_id, u.transaction_type, u.effective_date, u.agency_cents,
               u.basis_cents, u.rate, u.term_kind, u.rule_id, u.split_plan_id, u.splits::jsonb, u.house_cents,
               (select coalesce(array_agg(x), '{}') from jsonb_array_elements_text(u.explanation::jsonb) x),
-              u.expected_pay_date, u.status, u.input_hash, now()
+              u.expected_pay_date, u.status, u.input_hash, u.rate_source, u.recorded_rate, u.recorded_source, now()
          from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::date[], $8::bigint[], $9::bigint[], $10::text[],
-                     $11::text[], $12::uuid[], $13::uuid[], $14::text[], $15::bigint[], $16::text[], $17::date[], $18::text[], $19::text[])
+                     $11::text[], $12::uuid[], $13::uuid[], $14::text[], $15::bigint[], $16::text[], $17::date[], $18::text[], $19::text[],
+                     $20::text[], $21::text[], $22::text[])
               as u(transaction_id, policy_id, carrier_id, producer_id, transaction_type, effective_date, agency_cents, basis_cents, rate,
-                   term_kind, rule_id, split_plan_id, splits, house_cents, explanation, expected_pay_date, status, input_hash)
+                   term_kind, rule_id, split_plan_id, splits, house_cents, explanation, expected_pay_date, status, input_hash,
+                   rate_source, recorded_rate, recorded_source)
        on conflict (transaction_id) do update set
+          rate_source = excluded.rate_source, recorded_rate = excluded.recorded_rate, recorded_source = excluded.recorded_source,
           carrier_id = excluded.carrier_id, producer_id = excluded.producer_id, transaction_type = excluded.transaction_type,
           effective_date = excluded.effective_date, agency_cents = excluded.agency_cents, basis_cents = excluded.basis_cents,
           rate = excluded.rate, term_kind = excluded.term_kind, rule_id = excluded.rule_id, split_plan_id = excluded.split_plan_id,
@@ -315,6 +336,9 @@ export async function recalculatePolicies(
         writes.map((w) => addDays(w.tx.effectiveDate, lag(w.term.carrier_id))),
         writes.map((w) => (w.expected ? 'open' : 'no_rule')),
         writes.map((w) => w.hash),
+        writes.map((w) => w.expected?.rateSource ?? null),
+        writes.map((w) => w.expected?.recordedRate ?? null),
+        writes.map((w) => w.expected?.recordedSystem ?? null),
       ],
     );
     const events: OutboxEvent[] = writes
@@ -341,4 +365,33 @@ export async function recalculatePolicies(
     result.changed += removed.length;
   }
   return result;
+}
+
+export interface RateDisagreement {
+  carrier_id: string | null;
+  carrier_name: string | null;
+  line_of_business: string | null;
+  term_kind: 'new' | 'renewal';
+  schedule_rate: string;
+  recorded_rate: string;
+  recorded_source: string | null;
+  policies: number;
+  transactions: number;
+}
+
+/** Schedule rates that differ from the rate the system of record states, grouped as a schedule line is. */
+export async function rateDisagreements(db: Queryable, tenantId: string): Promise<RateDisagreement[]> {
+  const { rows } = await db.query(
+    `select e.carrier_id, c.name as carrier_name, p.line_of_business, e.term_kind, e.rate as schedule_rate,
+            e.recorded_rate, e.recorded_source, count(distinct e.policy_id)::int as policies, count(*)::int as transactions
+       from expected_commissions e
+       join policies p on p.id = e.policy_id
+       left join carriers c on c.id = e.carrier_id
+      where e.tenant_id = $1 and e.rate_source in ('schedule', 'learned') and e.rate is not null
+        and e.recorded_rate is not null and e.rate::numeric <> e.recorded_rate::numeric
+      group by 1, 2, 3, 4, 5, 6, 7
+      order by policies desc, carrier_name, p.line_of_business, e.term_kind`,
+    [tenantId],
+  );
+  return rows as RateDisagreement[];
 }

@@ -56,6 +56,12 @@ export const producerDraft = z.object({
   active: z.boolean().default(true),
 });
 
+/** A commission percent as a decimal string: "15", "12.5" (0 to 100). */
+const percentRate = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,6})?$/, 'a percent such as "15" or "12.5"')
+  .refine((v) => Number(v) <= 100, 'a percent is at most 100');
+
 export const policyStatus = z.enum(['prospective', 'active', 'cancelled', 'expired', 'replaced', 'lost']);
 
 export const policyDraft = z
@@ -75,6 +81,10 @@ export const policyDraft = z
     billMode: z.enum(['agency', 'direct']).nullable().optional(),
     status: policyStatus.default('active'),
     termPremiumCents: cents.nullable().optional(),
+    /** The agency commission percent the system of record states for the policy line ("12.5"). */
+    commissionRate: percentRate.nullable().optional(),
+    /** Which system stated it: a provider ("applied-epic") or "api". */
+    commissionRateSource: optionalText,
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/)
@@ -96,6 +106,11 @@ export const transactionDraft = z.object({
   premiumDeltaCents: cents.default(0),
   taxesFeesCents: cents.default(0),
   cancelMethod: z.enum(['flat', 'pro_rata', 'short_rate']).nullable().optional(),
+  /** The agency commission the system of record states for this transaction: its rate, its amount (signed). */
+  commissionRate: percentRate.nullable().optional(),
+  commissionCents: cents.nullable().optional(),
+  /** Which system stated it: a provider ("applied-epic") or "api". */
+  commissionSource: optionalText,
 });
 
 export const draftSchemas = {

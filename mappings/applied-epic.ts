@@ -10,9 +10,11 @@
 // its first line, its producer from that line's first producer/broker commission (producers
 // first, largest production credit first), and its prior term's number from `originalPolicy`.
 // Line statuses are agency-configured codes: an unknown one is quarantined until an override
-// maps it. Commission rates (lines[].lineCommission.percent, the transactions' commission) and
-// producer/broker splits (lines[].producerBrokerCommission.schedules) have no canonical entity
-// yet; they stay in the source payloads for the commission engine.
+// maps it. The line's commission percent (lines[].lineCommission, when a percentage of premium)
+// and each transaction's commission (percent and amount) are what Epic records the agency is
+// owed: they are the expectation when the agency has no schedule for the policy. Producer/broker
+// splits (lines[].producerBrokerCommission.schedules) have no canonical entity yet; they stay in
+// the source payloads.
 import type { StreamMappingInput } from './engine.ts';
 
 const producerFields = (kind: 'producer' | 'broker_external') => ({
@@ -62,6 +64,8 @@ export const appliedEpicMappings: Record<string, StreamMappingInput> = {
       effectiveDate: { path: 'effectiveOn', transform: 'isoDate' },
       expirationDate: { path: 'expirationOn', transform: 'isoDate' },
       priorPolicyNumber: { path: 'originalPolicy.number' },
+      commissionRate: { path: 'lines.0.commissionPercentOfPremium', transform: 'percent' },
+      commissionRateSource: { const: 'applied-epic' },
       billMode: {
         path: 'lines.0.billMode',
         transform: 'upper',
@@ -113,6 +117,9 @@ export const appliedEpicMappings: Record<string, StreamMappingInput> = {
         transform: 'upper',
         values: { FLAT: 'flat', PRO_RATA: 'pro_rata', SHORT_RATE: 'short_rate' },
       },
+      commissionRate: { path: 'commission.percent', transform: 'percent' },
+      commissionCents: { path: 'commission.amount.decimal', transform: 'cents' },
+      commissionSource: { const: 'applied-epic' },
     },
     refs: { policyId: { stream: 'policies', path: 'policy' } },
   },

@@ -43,6 +43,14 @@ function integer(value: unknown): number | null {
   return Number(s);
 }
 
+/** A percent (12.5, "12.5", "12.5%") as an exact decimal string; numbers in their shortest form. */
+function percent(value: unknown): string | null {
+  const s = text(value)?.replace(/%$/, '').trim() ?? null;
+  if (s === null || s === '') return null;
+  if (!/^\d{1,3}(\.\d+)?$/.test(s) || Number(s) > 100) throw new TransformError(`not a percent: "${s}"`);
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
 function boolean(value: unknown): boolean | null {
   if (value === null || value === undefined || value === '') return null;
   if (typeof value === 'boolean') return value;
@@ -58,6 +66,7 @@ export const transforms = {
   isoDate,
   cents,
   integer,
+  percent,
   boolean,
   upper: (v: unknown) => text(v)?.toUpperCase() ?? null,
   lower: (v: unknown) => text(v)?.toLowerCase() ?? null,

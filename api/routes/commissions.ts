@@ -11,6 +11,7 @@ import {
   loadSplitPlans,
   TERM_COLUMNS,
   type TermRow,
+  rateDisagreements,
   TRANSACTION_COLUMNS,
   type TransactionRow,
 } from '../../db/commission-store.ts';
@@ -57,6 +58,14 @@ export const expectedCommissionSchema = z
     house_cents: z.number().int(),
     splits: z.array(shareSchema),
     rule_id: z.uuid().nullable(),
+    rate_source: z.enum(['schedule', 'ams', 'learned', 'manual']).nullable().openapi({
+      description:
+        'Where the rate came from: the agency’s schedule, the commission the AMS records, a schedule line learned from what carriers paid, or a rate sent through the API. Null when no rate was found.',
+    }),
+    recorded_rate: z.string().nullable().openapi({
+      description: 'The rate the system of record states (kept beside a schedule’s to list disagreements).',
+    }),
+    recorded_source: z.string().nullable(),
     split_plan_id: z.uuid().nullable(),
     explanation: z.array(z.string()),
     expected_pay_date: z.string(),
@@ -112,6 +121,9 @@ function toExpected(r: Record<string, unknown>) {
     house_cents: Number(r.house_cents),
     splits: (r.splits as Parameters<typeof toShare>[0][]).map(toShare),
     rule_id: (r.rule_id as string) ?? null,
+    rate_source: (r.rate_source as 'schedule' | 'ams' | 'learned' | 'manual' | null) ?? null,
+    recorded_rate: (r.recorded_rate as string) ?? null,
+    recorded_source: (r.recorded_source as string) ?? null,
     split_plan_id: (r.split_plan_id as string) ?? null,
     explanation: r.explanation as string[],
     expected_pay_date: r.expected_pay_date as string,
@@ -377,6 +389,42 @@ export const commissionRoutes = new OpenAPIHono<AppEnv>()
       for (const id of policy_ids) data.push(await explainPolicy(c as never, id, { rules, plans }));
       return c.json({ data }, 200);
     },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/commissions/rate-discrepancies',
+      tags: ['Commissions'],
+      summary: "Where the agency's schedule and its AMS disagree on a rate",
+      description:
+        'Carrier × line of business × new/renewal groups whose schedule rate differs from the rate the AMS records, with how many policies and transactions each covers. The schedule wins; this list is for deciding which one is wrong.',
+      middleware: [requireScope('commissions:read')] as const,
+      responses: {
+        200: {
+          description: 'Disagreements, most policies first',
+          content: {
+            'application/json': {
+              schema: z.object({
+                data: z.array(
+                  z.object({
+                    carrier_id: z.uuid().nullable(),
+                    carrier_name: z.string().nullable(),
+                    line_of_business: z.string().nullable(),
+                    term_kind: z.enum(['new', 'renewal']),
+                    schedule_rate: z.string(),
+                    recorded_rate: z.string(),
+                    recorded_source: z.string().nullable(),
+                    policies: z.number().int(),
+                    transactions: z.number().int(),
+                  }),
+                ),
+              }),
+            },
+          },
+        },
+      },
+    }),
+    async (c) => c.json({ data: await rateDisagreements(c.get('db'), c.get('tenantId')) }, 200),
   )
   .openapi(listing('/v1/commissions', 'Expected commissions, by transaction date'), async (c) =>
     c.json(await listExpected(c as never, c.req.valid('query'), statuses), 200),

@@ -49,6 +49,7 @@ export interface EpicPolicy extends EpicResource {
 export interface EpicLine extends EpicResource {
   policy: string;
   effectiveOn?: string;
+  lineCommission?: { type?: string; percent?: number | null; [field: string]: unknown } | null;
 }
 
 export interface EpicProducerBrokerCommission extends EpicResource {

@@ -181,6 +181,11 @@ export function normalisePolicy(parts: PolicyParts): Record<string, unknown> {
     .map(({ line, commissions }) => {
       const l = normalise(line) as Record<string, unknown>;
       if (commissions) l.producerBrokerCommission = normaliseCommissions(commissions);
+      // The line's commission as a percent of premium, when that is what Epic records (a flat
+      // fee or an agreement-driven amount is not a rate).
+      const own = line.lineCommission;
+      l.commissionPercentOfPremium =
+        own && own.type === 'PERCENTAGE_OF_PREMIUM' && typeof own.percent === 'number' ? own.percent : null;
       return l;
     });
   return payload;

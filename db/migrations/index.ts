@@ -12,6 +12,7 @@ import { ClientCodeCase } from './0010-client-code-case.ts';
 import { RenewalOutcomes } from './0011-renewal-outcomes.ts';
 import { StatementRows } from './0012-statement-rows.ts';
 import { SettleWithinTolerance } from './0013-settle-within-tolerance.ts';
+import { RecordedCommissions } from './0014-recorded-commissions.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -27,4 +28,5 @@ export const migrations = [
   { name: '0011-renewal-outcomes', class: RenewalOutcomes },
   { name: '0012-statement-rows', class: StatementRows },
   { name: '0013-settle-within-tolerance', class: SettleWithinTolerance },
+  { name: '0014-recorded-commissions', class: RecordedCommissions },
 ];

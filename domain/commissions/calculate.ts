@@ -43,7 +43,7 @@ import {
   formatPercent,
   termKindWords,
 } from './explain.ts';
-import { commissionDateOf, InvalidRuleError, selectRule, termKindOf } from './rules.ts';
+import { commissionDateOf, InvalidRuleError, NoRuleError, selectRule, termKindOf } from './rules.ts';
 import { shortRateEarnedPercent } from './short-rate.ts';
 import { selectSplitPlan, splitCommission } from './splits.ts';
 import type {
@@ -52,6 +52,8 @@ import type {
   CommissionTransaction,
   ExpectedCommission,
   PolicyTerm,
+  RateSource,
+  RecordedCommission,
   SplitPlan,
   TermKind,
   TransactionType,
@@ -421,6 +423,9 @@ function reinstate(
     rate: charged.rate,
     termKind: charged.termKind,
     ruleId: charged.ruleId,
+    rateSource: charged.rateSource,
+    recordedRate: charged.recordedRate,
+    recordedSystem: charged.recordedSystem,
     splitPlanId: charged.splitPlanId,
     splits,
     houseCents,
@@ -431,6 +436,77 @@ function reinstate(
       `Restored commission: the chargeback reversed = ${formatDollars(agencyCents)}`,
       ...splitSteps(splitPlans.find((plan) => plan.id === charged.splitPlanId) ?? null, splits, houseCents),
     ],
+  };
+}
+
+const systemNames: Record<string, string> = {
+  'applied-epic': 'Applied Epic',
+  ezlynx: 'EZLynx',
+  hawksoft: 'HawkSoft',
+  ams360: 'AMS360',
+  api: 'the API',
+};
+
+function systemName(system: string): string {
+  return systemNames[system] ?? system;
+}
+
+/** What a system of record states for the transaction, else for its policy line; null when nothing. */
+function recordedOf(tx: CommissionTransaction): RecordedCommission | null {
+  const own = tx.recorded;
+  if (own && (own.rate !== null || own.cents !== null)) return own;
+  const line = tx.policy.recorded;
+  return line && line.rate !== null ? { ...line, cents: null } : null;
+}
+
+/** A stated rate run through the engine like a schedule line, so premiums, fees and cancellations work the same. */
+function recordedRule(tx: CommissionTransaction, rate: string): CommissionRule {
+  return {
+    id: 'recorded',
+    carrierId: tx.policy.carrierId,
+    mgaId: tx.policy.mgaId,
+    lineOfBusiness: tx.policy.lineOfBusiness,
+    state: tx.policy.state,
+    termKind: 'any',
+    effectiveFrom: tx.policy.effectiveDate,
+    effectiveTo: null,
+    basis: { kind: 'percent', rate },
+    priority: 0,
+  };
+}
+
+/** The amount a system of record states for the transaction, taken as it is, then split. */
+function statedAmount(
+  tx: CommissionTransaction,
+  recorded: RecordedCommission,
+  termKind: TermKind,
+  splitPlans: readonly SplitPlan[],
+  options: CalculationOptions,
+): ExpectedCommission {
+  requireCents(tx.id, 'recorded commission', recorded.cents!);
+  const steps: string[] = [describeTransaction(tx, termKind)];
+  const basisCents = premiumOf(tx, options, steps);
+  const agencyCents = recorded.cents!;
+  steps.push(
+    `No schedule line applies; ${systemName(recorded.system)} records the commission on this transaction: ${formatDollars(agencyCents)}${recorded.rate !== null ? ` (${formatPercent(new Money(recorded.rate))})` : ''}`,
+  );
+  const plan = selectSplitPlan(splitPlans, tx.policy, commissionDateOf(tx));
+  const { splits, houseCents } = splitCommission(agencyCents, plan, termKind);
+  steps.push(...splitSteps(plan, splits, houseCents));
+  return {
+    transactionId: tx.id,
+    agencyCents,
+    basisCents,
+    rate: recorded.rate,
+    termKind,
+    ruleId: null,
+    rateSource: recorded.system === 'api' ? 'manual' : 'ams',
+    recordedRate: recorded.rate,
+    recordedSystem: recorded.system,
+    splitPlanId: plan?.id ?? null,
+    splits,
+    houseCents,
+    explanation: steps,
   };
 }
 
@@ -451,10 +527,24 @@ export function calculateExpected(
   }
   const tx = transaction;
   const termKind = termKindOf(tx.policy, tx.type);
-  const rule = selectRule(rules, tx);
+  const recorded = recordedOf(tx);
+  let rule: CommissionRule;
+  let rateSource: RateSource;
+  try {
+    rule = selectRule(rules, tx);
+    rateSource = rule.source === 'learned' ? 'learned' : 'schedule';
+  } catch (err) {
+    // No schedule line for it: what the system of record states is the expectation.
+    if (!(err instanceof NoRuleError) || recorded === null) throw err;
+    rateSource = recorded.system === 'api' ? 'manual' : 'ams';
+    if (recorded.cents !== null) return statedAmount(tx, recorded, termKind, splitPlans, options);
+    rule = recordedRule(tx, recorded.rate!);
+  }
   const steps: string[] = [
     describeTransaction(tx, termKind),
-    `${describeRule(rule)}: ${describeBasis(rule)}`,
+    rateSource === 'ams' || rateSource === 'manual'
+      ? `No schedule line applies; ${systemName(recorded!.system)} records ${formatPercent(new Money(recorded!.rate!))} for ${recorded === tx.recorded ? 'this transaction' : 'the policy line'}`
+      : `${describeRule(rule)}: ${describeBasis(rule)}${rateSource === 'learned' ? ' (learned from what the carrier paid)' : ''}`,
   ];
 
   const premiumCents = premiumOf(tx, options, steps);
@@ -511,7 +601,10 @@ export function calculateExpected(
     basisCents,
     rate: rate === null ? null : rate.toFixed(),
     termKind,
-    ruleId: rule.id,
+    ruleId: rateSource === 'schedule' || rateSource === 'learned' ? rule.id : null,
+    rateSource,
+    recordedRate: recorded?.rate ?? null,
+    recordedSystem: recorded?.system ?? null,
     splitPlanId: plan?.id ?? null,
     splits,
     houseCents,

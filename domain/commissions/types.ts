@@ -14,6 +14,21 @@ export type TransactionType =
   | 'REWRITE'
   | 'BOR';
 export type CancelMethod = 'flat' | 'pro_rata' | 'short_rate';
+
+/**
+ * Where an expected commission's rate came from: the agency's schedule, the commission its AMS
+ * records, a schedule line learned from what carriers paid, or a rate sent through the API.
+ */
+export type RateSource = 'schedule' | 'ams' | 'learned' | 'manual';
+
+/** A commission a system of record states; `system` is a provider ("applied-epic") or "api". */
+export interface RecordedCommission {
+  /** Percent of premium ("12.5"), when stated. */
+  rate: string | null;
+  /** The signed amount, when stated (a transaction's own commission). */
+  cents: number | null;
+  system: string;
+}
 export type TermKind = 'new' | 'renewal';
 
 /** How a rule turns premium into agency commission. */
@@ -42,6 +57,8 @@ export interface CommissionRule {
   /** Broker fees are commissionable under this rule (default false). */
   commissionOnFees?: boolean;
   description?: string;
+  /** 'learned': accepted from what carriers actually paid (default 'schedule'). */
+  source?: 'schedule' | 'learned';
 }
 
 export type ProducerRole = 'writing' | 'servicing' | 'house' | 'override' | 'referral';
@@ -81,6 +98,8 @@ export interface PolicyTerm {
   termPremiumCents: number;
   /** 1 for the first term of a chain, 2 for its first renewal… */
   policyYear: number;
+  /** The commission percent the system of record states for the policy line (no amount). */
+  recorded?: RecordedCommission | null;
 }
 
 export interface CommissionTransaction {
@@ -95,6 +114,8 @@ export interface CommissionTransaction {
   brokerFeeCents?: number;
   cancelMethod: CancelMethod | null;
   policy: PolicyTerm;
+  /** The commission the system of record states for this transaction (rate, amount or both). */
+  recorded?: RecordedCommission | null;
 }
 
 export interface ProducerShare {
@@ -113,7 +134,15 @@ export interface ExpectedCommission {
   /** The effective rate as a percent string ("15"), or null for a flat amount. */
   rate: string | null;
   termKind: TermKind;
-  ruleId: string;
+  /** The schedule rule applied; null when the rate came from a system of record. */
+  ruleId: string | null;
+  rateSource: RateSource;
+  /**
+   * The rate the system of record states for the transaction or its policy line, whichever
+   * source was used: compared with a schedule's rate to list disagreements.
+   */
+  recordedRate: string | null;
+  recordedSystem: string | null;
   splitPlanId: string | null;
   splits: ProducerShare[];
   /** The agency commission left after producer splits (the house's share). */

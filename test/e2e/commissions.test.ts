@@ -56,25 +56,45 @@ describe('commission intelligence through the API', () => {
     expect((await syncResult(h, connectionId)).status).toBe('completed');
   }, 180_000);
 
-  test('schedules entered per carrier turn every transaction into an expected commission', async () => {
-    // Before any schedule, the sync's recalculation records each transaction as lacking a rule.
+  test('the AMS records become expectations the day the agency connects; a schedule then overrides, and disagreements are listed', async () => {
+    // Nothing entered: every transaction Applied Epic records a commission for has its expectation.
     await settled(
-      'every transaction to be recorded without a rule',
+      'every transaction to have the commission Applied Epic records',
       `select count(*) = (select count(*) from policy_transactions where tenant_id = $1 and deleted_at is null)
-              and bool_and(status = 'no_rule') as ok from expected_commissions where tenant_id = $1`,
+              and bool_and(status <> 'no_rule' and rate_source = 'ams') as ok from expected_commissions where tenant_id = $1`,
     );
-    const { data: noRule } = await json<{ data: { explanation: string[] }[] }>(
+    const { rows: recorded } = await h.pool.query(
+      `select e.agency_cents, t.commission_cents, t.commission_rate, e.recorded_source from expected_commissions e
+         join policy_transactions t on t.id = e.transaction_id where e.tenant_id = $1`,
+      [tenantId],
+    );
+    expect(recorded.length).toBeGreaterThan(50);
+    for (const r of recorded) {
+      expect(Number(r.agency_cents)).toBe(Number(r.commission_cents));
+      expect(r.recorded_source).toBe('applied-epic');
+    }
+    const { data: fromAms } = await json<{ data: { rate_source: string; explanation: string[] }[] }>(
       h.request('GET', '/v1/commissions?limit=1', { apiKey }),
     );
-    expect(noRule[0]!.explanation[0]).toMatch(/no commission rule/i);
+    expect(fromAms[0]!.rate_source).toBe('ams');
+    expect(fromAms[0]!.explanation.join(' ')).toMatch(/No schedule line applies; Applied Epic records/);
+    expect(
+      (await json<{ data: unknown[] }>(h.request('GET', '/v1/commissions/rate-discrepancies', { apiKey })))
+        .data,
+    ).toEqual([]);
 
     const { data: carriers } = await json<{ data: { id: string; name: string }[] }>(
       h.request('GET', '/v1/carriers?limit=200', { apiKey }),
     );
     expect(carriers.length).toBeGreaterThan(3);
+    // One carrier's renewal rate is entered a point off what Epic records: the schedule wins, and
+    // the disagreement is listed.
+    const offCarrier = carriers.find((c) => rateOf(c.name))!;
+    const offRate = (Number(rateOf(offCarrier.name)!.renewalRate) + 1).toString();
     for (const carrier of carriers) {
       const demo = rateOf(carrier.name);
       if (!demo) continue;
+      const renewalRate = carrier.id === offCarrier.id ? offRate : demo.renewalRate;
       const put = await json<{ data: { term_kind: string; basis: { rate: string } }[] }>(
         h.request('PUT', `/v1/carriers/${carrier.id}/commission-schedules`, {
           apiKey,
@@ -88,7 +108,7 @@ describe('commission intelligence through the API', () => {
               {
                 term_kind: 'renewal',
                 effective_from: '2000-01-01',
-                basis: { kind: 'percent', rate: demo.renewalRate },
+                basis: { kind: 'percent', rate: renewalRate },
               },
             ],
           },
@@ -97,8 +117,50 @@ describe('commission intelligence through the API', () => {
       expect(put.data.map((r) => r.term_kind).sort()).toEqual(['new', 'renewal']);
     }
     await settled(
-      'every transaction of a scheduled carrier to have its commission',
-      `select count(*) filter (where status = 'no_rule') = 0 as ok from expected_commissions where tenant_id = $1`,
+      'every transaction of a scheduled carrier to have its commission from the schedule',
+      `select count(*) filter (where status = 'no_rule' or rate_source <> 'schedule') = 0 as ok from expected_commissions where tenant_id = $1`,
+    );
+    const { data: disagreements } = await json<{
+      data: {
+        carrier_id: string;
+        term_kind: string;
+        schedule_rate: string;
+        recorded_rate: string;
+        policies: number;
+      }[];
+    }>(h.request('GET', '/v1/commissions/rate-discrepancies', { apiKey }));
+    expect(disagreements.length).toBeGreaterThan(0);
+    for (const d of disagreements) {
+      expect(d).toMatchObject({ carrier_id: offCarrier.id, term_kind: 'renewal', schedule_rate: offRate });
+      expect(Number(d.recorded_rate)).toBe(Number(rateOf(offCarrier.name)!.renewalRate));
+      expect(d.policies).toBeGreaterThan(0);
+    }
+    // The carrier's schedule is put right; what remains agrees.
+    await json(
+      h.request('PUT', `/v1/carriers/${offCarrier.id}/commission-schedules`, {
+        apiKey,
+        body: {
+          data: [
+            {
+              term_kind: 'new',
+              effective_from: '2000-01-01',
+              basis: { kind: 'percent', rate: rateOf(offCarrier.name)!.newRate },
+            },
+            {
+              term_kind: 'renewal',
+              effective_from: '2000-01-01',
+              basis: { kind: 'percent', rate: rateOf(offCarrier.name)!.renewalRate },
+            },
+          ],
+        },
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await json<{ data: unknown[] }>(h.request('GET', '/v1/commissions/rate-discrepancies', { apiKey })))
+          .data.length === 0,
+      'the corrected schedule to agree with Epic',
+      90_000,
     );
 
     // A new-business transaction earns the carrier's new-business rate on its premium, half-even.

@@ -267,6 +267,8 @@ describe('policies map to policy terms', () => {
       billMode: 'agency',
       status: 'active',
       termPremiumCents: 425050,
+      commissionRate: '10',
+      commissionRateSource: 'applied-epic',
     });
     expect(r.refs).toEqual({
       clientId: { kind: 'source', stream: 'clients', externalId: docPolicy.client },
@@ -290,6 +292,14 @@ describe('policies map to policy terms', () => {
     expect(status('REN')).toBe('expired');
     expect(status('NRN')).toBe('lost');
     expect(status('RWL')).toBe('active');
+  });
+
+  test('a line paid as a flat fee records no commission rate for the policy', () => {
+    const r = mapRecord(
+      mappings.policies!,
+      policyPayload({}, { lineCommission: { ...docLine.lineCommission, type: 'FLAT_FEE', percent: null } }),
+    );
+    expect(r.ok === true && (r.draft as { commissionRate?: string | null }).commissionRate).toBeFalsy();
   });
 
   test('a first term has no prior policy number', () => {
@@ -370,6 +380,9 @@ describe('transactions map to policy transactions', () => {
       premiumDeltaCents: -125050,
       taxesFeesCents: 0,
       cancelMethod: 'pro_rata',
+      commissionRate: '10',
+      commissionCents: -12505,
+      commissionSource: 'applied-epic',
     });
     expect(r.ok === true && r.refs.policyId).toEqual({
       kind: 'source',

@@ -1094,3 +1094,75 @@ describe('the demo agency: invariants over every transaction', () => {
     ).toBe(true);
   });
 });
+
+describe('without a schedule, the commission a system of record states is the expectation', () => {
+  const epicLine = { rate: '12.5', cents: null, system: 'applied-epic' };
+
+  test("the AMS's rate for the policy line is applied to the premium, and the source is ams", () => {
+    const expected = calculateExpected(
+      tx('NEW', { premiumDeltaCents: 123450, policy: term({ recorded: epicLine }) }),
+      [],
+      [],
+    );
+    expect(expected).toMatchObject({
+      agencyCents: 15431, // 12.5% of $1,234.50 = $154.3125, half-even
+      rate: '12.5',
+      ruleId: null,
+      rateSource: 'ams',
+      recordedRate: '12.5',
+      recordedSystem: 'applied-epic',
+    });
+    expect(expected.explanation.join('\n')).toMatch(
+      /No schedule line applies; Applied Epic records 12\.5% for the policy line/,
+    );
+  });
+
+  test('an amount the AMS records on the transaction is taken as it is, and a chargeback keeps its sign', () => {
+    const expected = calculateExpected(
+      tx('CAN', {
+        premiumDeltaCents: -40000,
+        cancelMethod: 'pro_rata',
+        recorded: { rate: '10', cents: -4000, system: 'applied-epic' },
+      }),
+      [],
+      [],
+    );
+    expect(expected).toMatchObject({ agencyCents: -4000, rateSource: 'ams', ruleId: null });
+    expect(expected.explanation.join('\n')).toMatch(
+      /records the commission on this transaction: −\$40\.00 \(10%\)/,
+    );
+  });
+
+  test('a rate sent through the API is a manual source', () => {
+    const expected = calculateExpected(
+      tx('NEW', { premiumDeltaCents: 100000, recorded: { rate: '15', cents: null, system: 'api' } }),
+      [],
+      [],
+    );
+    expect(expected).toMatchObject({ agencyCents: 15000, rateSource: 'manual' });
+  });
+
+  test("a schedule wins over the AMS's rate, which is kept beside it for the disagreement list", () => {
+    const expected = calculateExpected(
+      tx('NEW', { premiumDeltaCents: 100000, policy: term({ recorded: epicLine }) }),
+      [rule('R1', { carrierId: 'TRAV', basis: { kind: 'percent', rate: '10' } })],
+      [],
+    );
+    expect(expected).toMatchObject({
+      agencyCents: 10000,
+      ruleId: 'R1',
+      rateSource: 'schedule',
+      recordedRate: '12.5',
+    });
+    const learned = calculateExpected(
+      tx('NEW', { premiumDeltaCents: 100000 }),
+      [rule('R2', { carrierId: 'TRAV', basis: { kind: 'percent', rate: '11' }, source: 'learned' })],
+      [],
+    );
+    expect(learned.rateSource).toBe('learned');
+  });
+
+  test('with neither a schedule nor a stated commission, the transaction has no rule', () => {
+    expect(() => calculateExpected(tx('NEW', { premiumDeltaCents: 100000 }), [], [])).toThrow(NoRuleError);
+  });
+});
