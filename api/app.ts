@@ -32,6 +32,7 @@ import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { rateProposalRoutes } from './routes/rate-proposals.ts';
 import { renewalRoutes } from './routes/renewals.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { statementMappingRoutes } from './routes/statement-mappings.ts';
@@ -111,6 +112,7 @@ export function createApp(deps: ApiDeps) {
   // Before the commission routes: /v1/commissions/statements is not /v1/commissions/{id}.
   app.route('/', statementRoutes);
   app.route('/', statementMappingRoutes);
+  app.route('/', rateProposalRoutes);
   app.route('/', commissionRoutes);
   app.route('/', renewalRoutes);
   app.route('/', exportRoutes);

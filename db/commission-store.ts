@@ -312,7 +312,7 @@ export async function recalculatePolicies(
           splits = excluded.splits, house_cents = excluded.house_cents, explanation = excluded.explanation,
           expected_pay_date = excluded.expected_pay_date, input_hash = excluded.input_hash, calculated_at = now(),
           status = case when excluded.status = 'no_rule' then 'no_rule'
-                        when expected_commissions.status = 'no_rule' then 'open'
+                        -- A payment may have come before the rate (a statement for an unpriced transaction).
                         when expected_commissions.paid_cents = 0 then 'open'
                         when ${settlesSql('expected_commissions.paid_cents', 'excluded.agency_cents', amountToleranceSql('$1'))} then 'paid'
                         else 'partially_paid' end`,

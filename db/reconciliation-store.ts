@@ -40,7 +40,8 @@ export async function reconciliationSettings(
 }
 
 /**
- * Every expectation of the carrier the matcher may link a line to. A renewal or rewrite carries the numbers
+ * Every expectation of the carrier the matcher may link a line to, those without a rate too (a
+ * payment for one is ours, and shows the rate to learn). A renewal or rewrite carries the numbers
  * of the two terms before it (the linked term's number, else the prior number the AMS recorded),
  * so a statement printing last term's number still finds it.
  */
@@ -53,7 +54,7 @@ export async function loadExpectedItems(
     `select e.id, e.carrier_id, p.policy_number, p.policy_number_normalized, coalesce(cl.display_name, '') as insured,
             e.effective_date::text as effective_date, e.transaction_type, e.agency_cents::float8 as agency_cents,
             (e.agency_cents - e.paid_cents)::float8 as balance, e.expected_pay_date::text as pay_date,
-            e.basis_cents::float8 as basis_cents, e.rate,
+            e.basis_cents::float8 as basis_cents, e.rate, e.status = 'no_rule' as unpriced,
             case when e.transaction_type in ('RWL', 'REWRITE') then
               array_remove(array[coalesce(pp.policy_number, p.prior_policy_number),
                                  coalesce(ppp.policy_number, pp.prior_policy_number)], null)
@@ -63,7 +64,7 @@ export async function loadExpectedItems(
        left join policies pp on pp.id = p.prior_policy_id
        left join policies ppp on ppp.id = pp.prior_policy_id
        left join clients cl on cl.id = p.client_id
-      where e.tenant_id = $1 and e.carrier_id = $2 and e.status not in ('no_rule', 'written_off')
+      where e.tenant_id = $1 and e.carrier_id = $2 and e.status <> 'written_off'
       order by e.effective_date, e.id`,
     [tenantId, carrierId],
   );
@@ -83,6 +84,7 @@ export async function loadExpectedItems(
       rate: r.rate,
       // Always set (undefined for most): items of one shape keep the matcher's reads fast.
       priorPolicyNumbers: undefined,
+      unpriced: r.unpriced === true,
     };
     // Most renewals keep their number; only a different one is worth indexing.
     const priors = ((r.prior_numbers as string[] | null) ?? []).filter(

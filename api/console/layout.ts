@@ -57,6 +57,7 @@ export function page(opts: {
     ['connections', '/console/connections', 'Connections'],
     ['conflicts', '/console/conflicts', 'Conflicts'],
     ['statements', '/console/statements', 'Statements'],
+    ['rates', '/console/rates', 'Rates'],
   ] as const;
   return html`<!doctype html>
 <html lang="en">

@@ -3,6 +3,8 @@
 // against the public /v1 API.
 import type { Context } from 'hono';
 import { html } from 'hono/html';
+import { rateDisagreements } from '../../db/commission-store.ts';
+import { rateProposals } from '../../db/learned-rates.ts';
 import {
   defaultScheduleSettings,
   describeConnectionSchedules,
@@ -329,6 +331,74 @@ export async function statementsPage(c: Ctx, who: string): Promise<Html> {
               </tbody>
             </table>`
           : html`<p class="muted">No statements yet.</p>`
+      }`,
+  });
+}
+
+const rateScript = `
+document.querySelectorAll('[data-accept]').forEach((btn) => btn.addEventListener('click', async () => {
+  const row = btn.closest('[data-proposal]');
+  const state = row.querySelector('.state');
+  btn.disabled = true;
+  const res = await api('POST', '/v1/commissions/rate-proposals/' + row.dataset.proposal + '/accept', {});
+  if (!res.ok) { state.textContent = 'Failed: ' + ((await res.json()).detail || res.status); btn.disabled = false; return; }
+  row.dataset.status = 'accepted';
+  state.textContent = 'Accepted: added to the schedule; expected commissions are being recalculated.';
+}));
+`;
+
+/** Rates learned from what carriers paid, each accepted with one click; and where schedule and AMS disagree. */
+export async function ratesPage(c: Ctx, who: string): Promise<Html> {
+  const db = c.get('db');
+  const tenantId = c.get('tenantId');
+  const [proposals, disagreements] = await Promise.all([
+    rateProposals(db, tenantId),
+    rateDisagreements(db, tenantId),
+  ]);
+  const kind = (k: string) => (k === 'new' ? 'new business' : 'renewal');
+  return page({
+    title: 'Rates',
+    active: 'rates',
+    who,
+    script: rateScript,
+    body: html`<h1>Rates learned from statements</h1>
+      <p class="muted">What carriers actually paid on reconciled statements, where the book expects something else or nothing.</p>
+      ${
+        proposals.length
+          ? html`<table class="card">
+              <thead><tr><th>Carrier</th><th>Line</th><th>State</th><th>Term</th><th>Paid</th><th>Lines</th><th>Expected now</th><th></th></tr></thead>
+              <tbody>
+                ${proposals.map(
+                  (p) => html`<tr data-proposal="${p.id}" data-status="proposed">
+                    <td>${p.carrierName ?? p.carrierId}</td>
+                    <td>${p.lineOfBusiness ?? 'any'}</td>
+                    <td>${p.state ?? 'all'}</td>
+                    <td>${kind(p.termKind)}</td>
+                    <td><strong>${p.rate}%</strong><div class="muted">${p.spread.min}% to ${p.spread.max}%</div></td>
+                    <td>${p.agreeing} of ${p.observations}</td>
+                    <td>${p.current.rate === null ? 'nothing' : `${p.current.rate}% (${p.current.source})`}</td>
+                    <td><button type="button" data-accept>Accept</button><div class="state muted"></div></td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : html`<p class="muted">No proposals: the book expects what carriers paid.</p>`
+      }
+      <h2>Where the schedule and the AMS disagree</h2>
+      ${
+        disagreements.length
+          ? html`<table class="card">
+              <thead><tr><th>Carrier</th><th>Line</th><th>Term</th><th>Schedule</th><th>AMS</th><th>Policies</th></tr></thead>
+              <tbody>
+                ${disagreements.map(
+                  (d) => html`<tr>
+                    <td>${d.carrier_name ?? '—'}</td><td>${d.line_of_business ?? 'any'}</td><td>${kind(d.term_kind)}</td>
+                    <td>${d.schedule_rate}%</td><td>${d.recorded_rate}% (${d.recorded_source ?? 'AMS'})</td><td>${d.policies}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : html`<p class="muted">No disagreements.</p>`
       }`,
   });
 }

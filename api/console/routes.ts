@@ -18,7 +18,7 @@ import {
   verifyAccessToken,
 } from '../sessions.ts';
 import { tenantTransaction } from '../tenant-db.ts';
-import { conflictsPage, connectionsPage, signInPage, statementsPage } from './pages.ts';
+import { conflictsPage, connectionsPage, ratesPage, signInPage, statementsPage } from './pages.ts';
 
 function setSessionCookies(c: Context<AppEnv>, tokens: SessionTokens): void {
   const secure = new URL(c.req.url).protocol === 'https:';
@@ -130,4 +130,7 @@ export const consoleRoutes = new Hono<AppEnv>()
   )
   .get('/console/statements', consoleSession, tenantTransaction, async (c) =>
     c.html(await statementsPage(c, await who(c))),
+  )
+  .get('/console/rates', consoleSession, tenantTransaction, async (c) =>
+    c.html(await ratesPage(c, await who(c))),
   );

@@ -9,9 +9,9 @@ import {
   errorReason,
   loadRules,
   loadSplitPlans,
+  rateDisagreements,
   TERM_COLUMNS,
   type TermRow,
-  rateDisagreements,
   TRANSACTION_COLUMNS,
   type TransactionRow,
 } from '../../db/commission-store.ts';

@@ -1437,6 +1437,16 @@ function classifyGroup(group: LineWork[], i: number, index: ExpectedIndex, setti
   }
   const difference = paid - owed;
   const status = statusFor(settings, difference);
+  if (item.unpriced) {
+    for (const work of kept) {
+      work.status = status;
+      work.differenceCents = difference;
+      if (kept.length > 1) work.method = 'many_to_one';
+      work.amountSentence = `Paid ${dollars(work.line.commissionCents)}; no rate is known for this transaction (no schedule line, nothing recorded in the AMS), so nothing was expected. The payment is kept, and the rate it shows is proposed as a schedule line.`;
+      work.discrepancies.push('NO_EXPECTED_RATE');
+    }
+    return difference;
+  }
   if (kept.length === 1) {
     const work = kept[0]!;
     work.status = status;

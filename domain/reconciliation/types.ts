@@ -34,6 +34,11 @@ export interface ExpectedItem {
    */
   termRates?: { newBusiness: string; renewal: string } | null;
   /**
+   * No rate is known for the transaction (no schedule line, nothing recorded by a system of
+   * record): nothing is expected, yet a payment for it is still this agency's.
+   */
+  unpriced?: boolean;
+  /**
    * Policy numbers of the earlier terms of this policy's renewal chain, nearest first, when the
    * number changed at renewal: carriers keep printing a renewal under the number it had last term.
    * Numbers that agree with policyNumber in some printed form may be included; they add nothing.
@@ -110,6 +115,7 @@ export type DiscrepancyCode =
   | 'AMOUNT_VARIANCE'
   | 'DUPLICATE_PAYMENT'
   | 'PARTIAL_PAYMENT'
+  | 'NO_EXPECTED_RATE'
   /** The statement calls a renewal new business, or new business a renewal; linked regardless. */
   | 'TRANSACTION_TYPE_MISMATCH';
 

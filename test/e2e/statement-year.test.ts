@@ -97,10 +97,8 @@ describe('a year of statements from three carriers, as carriers write them', () 
          from expected_commissions e join policies p on p.id = e.policy_id where e.tenant_id = $1`,
       [book.tenantId],
     );
-    // What the book expects (an expectation without a rule is not one: nothing can pay it).
-    const expectationOf = new Map(
-      expectations.filter((e) => e.status !== 'no_rule').map((e) => [e.key, e.id]),
-    );
+    // Every transaction of the book, priced or not: a payment for an unpriced one is still ours.
+    const expectationOf = new Map(expectations.map((e) => [e.key, e.id]));
     const policies = new Map(agency.policies.map((p) => [p.key, p]));
     const expectationFor = (t: Extract<StatementLineTruth, { kind: 'expected' | 'duplicate' }>) => {
       const policy = policies.get(t.policyKey)!;

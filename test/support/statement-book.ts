@@ -50,6 +50,8 @@ export async function statementBook(
     asOf: string;
     /** The agency management systems the book is synced from (each holds part of the agency). */
     systems?: ('applied-epic' | 'hawksoft' | 'ezlynx')[];
+    /** Enter each carrier's new and renewal rates as its schedule (default true). */
+    schedules?: boolean;
   },
 ): Promise<StatementBook> {
   const { tenantId, apiKey } = await h.newTenant(opts.name);
@@ -78,6 +80,7 @@ export async function statementBook(
     const demo = opts.agency.carriers.find((c) => c.name === carrier.name);
     if (!demo) continue;
     carrierIds.set(demo.key, carrier.id);
+    if (opts.schedules === false) continue;
     await json(
       h.request('PUT', `/v1/carriers/${carrier.id}/commission-schedules`, {
         apiKey,
@@ -100,6 +103,7 @@ export async function statementBook(
   }
   await waitFor(
     async () =>
+      opts.schedules === false ||
       (
         await h.pool.query(
           // Every expectation a schedule can price is priced (a transaction the engine refuses, such
