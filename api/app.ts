@@ -13,6 +13,7 @@ import { apiKeyAuth, requestId } from './middleware.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { agentMergeRoutes } from './routes/agent-merges.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -32,6 +33,7 @@ import { mappingRoutes } from './routes/mappings.ts';
 import { mergeRuleRoutes } from './routes/merge-rules.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { policyTransactionRoutes } from './routes/policy-transactions.ts';
 import { rateProposalRoutes } from './routes/rate-proposals.ts';
 import { renewalRoutes } from './routes/renewals.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -100,6 +102,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', consoleRoutes);
   app.route('/', syncRoutes);
   app.route('/', policyRoutes);
+  app.route('/', policyTransactionRoutes);
   app.route('/', inboundRoutes);
   app.route('/', clientRoutes);
   app.route('/', changeRoutes);
@@ -109,6 +112,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', vendorWebhookRoutes);
   app.route('/', carrierRoutes);
   app.route('/', agentRoutes);
+  app.route('/', agentMergeRoutes);
   // Before the commission routes: /v1/commissions/statements is not /v1/commissions/{id}.
   app.route('/', statementRoutes);
   app.route('/', statementMappingRoutes);

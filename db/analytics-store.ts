@@ -167,13 +167,19 @@ export interface ProducerMetrics {
   retention_rate: number | null;
 }
 
+/**
+ * The first day of the twelve months that end on asOf (an SQL date over $n = asOf): 8 December
+ * 2025 for 7 December 2026, as the forecast's run rate counts them.
+ */
+const twelveMonthsFrom = (asOf: string) => `((${asOf}::date - interval '12 months')::date + 1)`;
+
 /** Every producer's last-twelve-months metrics (the peer group of a comparison). */
 export async function producerMetrics(
   db: Queryable,
   tenantId: string,
   asOf: string,
 ): Promise<ProducerMetrics[]> {
-  const ranking = await producerRanking(db, tenantId, `($2::date - interval '12 months')::date`, asOf);
+  const ranking = await producerRanking(db, tenantId, twelveMonthsFrom('$2'), asOf);
   const { rows: retention } = await db.query(
     `select t.producer_id, count(*) as expired, count(*) filter (where exists (
               select 1 from policies n where n.prior_policy_id = t.id and n.deleted_at is null)) as renewed
@@ -211,19 +217,33 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * A producer's twelve months to asOf, calendar month by calendar month: the first and last months
+ * are partial (8–31 December 2025 and 1–7 December 2026 for 7 December 2026), so every day the
+ * metrics count is in exactly one month and the months add up to them.
+ */
 export async function monthlySeries(db: Queryable, tenantId: string, producerId: string, asOf: string) {
   const { rows } = await db.query(
-    `select to_char(m, 'YYYY-MM') as month,
+    `with bounds as (select ${twelveMonthsFrom('$3')} as first_day, $3::date as last_day),
+     months as (
+       select to_char(m, 'YYYY-MM') as month, greatest(m::date, b.first_day) as from_day,
+              least((m + interval '1 month')::date - 1, b.last_day) as to_day
+         from bounds b, generate_series(date_trunc('month', b.first_day::timestamp), b.last_day::timestamp, interval '1 month') m
+     )
+     select m.month, m.from_day::text as from_day, m.to_day::text as to_day,
             coalesce((select sum(agency_cents) from expected_commissions e where e.tenant_id = $1 and e.producer_id = $2
-                         and e.status <> 'no_rule' and date_trunc('month', e.effective_date) = m), 0) as commission,
+                         and e.status <> 'no_rule' and e.effective_date between m.from_day and m.to_day), 0) as commission,
             coalesce((select sum((s ->> 'cents')::bigint) from expected_commissions e, jsonb_array_elements(e.splits) s
-                       where e.tenant_id = $1 and s ->> 'producerId' = $2::text and date_trunc('month', e.effective_date) = m), 0) as share
-       from generate_series(date_trunc('month', $3::date) - interval '11 months', date_trunc('month', $3::date), interval '1 month') m
-      order by m`,
+                       where e.tenant_id = $1 and s ->> 'producerId' = $2::text and e.status <> 'no_rule'
+                         and e.effective_date between m.from_day and m.to_day), 0) as share
+       from months m
+      order by m.month`,
     [tenantId, producerId, asOf],
   );
   return rows.map((r) => ({
     month: r.month as string,
+    from: r.from_day as string,
+    to: r.to_day as string,
     commission_cents: int(r.commission),
     share_cents: int(r.share),
   }));

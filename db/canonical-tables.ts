@@ -3,6 +3,7 @@
 // inserts and updates (unnest of typed arrays) for any entity.
 import type { CanonicalType, Draft } from '../domain/canonical.ts';
 import { normalizeEmail, normalizeName, normalizePolicyNumber } from '../domain/normalize.ts';
+import { namedByCode, type ProducerFacts } from '../domain/producer-identity.ts';
 
 export type Cast = 'text' | 'uuid' | 'date' | 'bigint' | 'jsonb' | 'boolean';
 
@@ -17,6 +18,10 @@ export interface CanonicalTable {
   columns: ColumnSpec[];
   /** References that must resolve, or the record is quarantined. */
   requiredRefs: string[];
+  /** Fields values() builds over the current value (a producer's codes by system): taken as given. */
+  accumulated?: string[];
+  /** Fields whose current value only stands in until a source gives a real one. */
+  standIns?(current: Record<string, unknown>): string[];
   values(
     draft: Draft,
     refs: Record<string, string | null>,
@@ -78,13 +83,19 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
     table: 'producers',
     columns: [col('kind'), col('name'), col('email'), col('codes', 'jsonb'), col('active', 'boolean')],
     requiredRefs: [],
+    // Every system's code is kept, whichever system last changed the producer.
+    accumulated: ['codes'],
+    // HawkSoft knows a producer only by its code: the first real name replaces it.
+    standIns: (current) => (namedByCode(current as unknown as ProducerFacts) ? ['name'] : []),
     values(draft, _refs, { provider, current }) {
       const d = draft as Loose;
       const codes = { ...((current?.codes as Record<string, string>) ?? {}) };
       if (d.code) codes[provider] = String(d.code);
+      const codeForName =
+        d.code && String(d.name).trim().toUpperCase() === String(d.code).trim().toUpperCase();
       return {
         kind: d.kind ?? 'producer',
-        name: d.name,
+        name: codeForName && current?.name ? current.name : d.name,
         email: d.email ?? null,
         codes,
         active: d.active ?? true,
@@ -97,6 +108,7 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('clientId', 'uuid'),
       col('carrierId', 'uuid'),
       col('producerId', 'uuid'),
+      col('mgaId', 'uuid'),
       col('policyNumber'),
       col('policyNumberNormalized'),
       col('lineOfBusiness'),
@@ -120,6 +132,8 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         clientId: refs.clientId ?? null,
         carrierId: refs.carrierId ?? null,
         producerId: refs.producerId ?? null,
+        // The MGA the business is placed through (a carrier record): its schedule lines apply.
+        mgaId: refs.mgaId ?? null,
         policyNumber: d.policyNumber,
         policyNumberNormalized: normalizePolicyNumber(String(d.policyNumber)),
         lineOfBusiness: d.lineOfBusiness ?? null,
@@ -149,12 +163,13 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('premiumDeltaCents', 'bigint'),
       col('taxesFeesCents', 'bigint'),
       col('cancelMethod'),
+      col('brokerFeeCents', 'bigint'),
       col('commissionRate'),
       col('commissionCents', 'bigint'),
       col('commissionSource'),
     ],
     requiredRefs: ['policyId'],
-    values(draft, refs) {
+    values(draft, refs, { current }) {
       const d = draft as Loose;
       return {
         policyId: refs.policyId ?? null,
@@ -164,6 +179,8 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         premiumDeltaCents: d.premiumDeltaCents ?? 0,
         taxesFeesCents: d.taxesFeesCents ?? 0,
         cancelMethod: d.cancelMethod ?? null,
+        // Most systems do not report broker fees: one that says nothing leaves the fee as it is.
+        brokerFeeCents: d.brokerFeeCents ?? current?.brokerFeeCents ?? 0,
         commissionRate: d.commissionRate ?? null,
         commissionCents: d.commissionCents ?? null,
         commissionSource:

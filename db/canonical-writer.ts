@@ -1,6 +1,7 @@
 // Canonical entities from mapped source records. A record not yet linked to an entity is first
 // matched against what other systems already described (a policy by normalised number and term,
-// a client by the agency's lookup code, then email, then name and postal code), so the same
+// a client by the agency's lookup code, then email, then name and postal code, a producer as
+// db/producer-resolution.ts says), so the same
 // policy in the AMS and as a CRM deal becomes one entity. Fields then merge under the tenant's
 // rules with per-field provenance; a manual rule turns a disagreement into an open conflict.
 import { randomUUID } from 'node:crypto';
@@ -14,12 +15,14 @@ import {
   type ProvenanceMap,
   ruleFor,
   type SourceStamp,
+  sameValue,
 } from '../domain/merge.ts';
 import { namesCouldMatch } from '../domain/normalize.ts';
 import type { Ref } from '../mappings/engine.ts';
 import { canonicalTables, fieldsOf, rowToFields, toParam } from './canonical-tables.ts';
 import { appendEvents, entityEvent, type OutboxEvent } from './outbox.ts';
 import type { Queryable } from './pool.ts';
+import { assignProducers } from './producer-resolution.ts';
 
 export interface MappedRecord {
   sourceId: number;
@@ -64,10 +67,6 @@ function matchKeys(entity: CanonicalType, v: Record<string, unknown>): string[] 
       add('code', typeof v.lookupCode === 'string' ? v.lookupCode.toUpperCase() : v.lookupCode);
       add('email', v.email);
       add('name', v.nameNormalized, (v.address as { postalCode?: string } | null)?.postalCode);
-      break;
-    case 'producer':
-      add('email', v.email);
-      add('name', String(v.name ?? '').toLowerCase());
       break;
     case 'carrier':
       add('naic', v.naicCode);
@@ -117,14 +116,6 @@ async function findCandidates(
         ],
       ));
       break;
-    case 'producer':
-      ({ rows } = await db.query(
-        `select t.id, t.email, t.name from ${table} t
-          where t.tenant_id = $1 and t.deleted_at is null and (t.email = any($4::text[]) or lower(t.name) = any($5::text[]))
-            and ${notFromThisSource}`,
-        [...base, distinct('email'), incoming.map((v) => String(v.name ?? '').toLowerCase())],
-      ));
-      break;
     case 'carrier':
       ({ rows } = await db.query(
         `select t.id, t.naic_code, t.name_normalized from ${table} t
@@ -165,6 +156,11 @@ export async function assignCanonicalIds(
     const values = records.map((m) =>
       table.values(m.draft as Draft, m.resolved, { provider: scope.provider, current: null }),
     );
+    // Producers have rules of their own: db/producer-resolution.ts.
+    if (entity === 'producer') {
+      await assignProducers(db, scope, records, values);
+      continue;
+    }
     // Each key's entities in the order found; most keys take the first, a code the first whose name agrees.
     const index = new Map<string, string[]>();
     const names = new Map<string, string | null>();
@@ -225,6 +221,13 @@ export async function upsertCanonical(
   for (const [entity, records] of byEntity) {
     const table = canonicalTables[entity];
     const fields = fieldsOf(entity);
+    const contested = fields.filter((f) => !table.accumulated?.includes(f));
+    // A stand-in value (a producer named by its code) belongs to no source: any real one replaces it.
+    const yielding = (provenance: ProvenanceMap, values: Record<string, unknown>) => {
+      const out = { ...provenance };
+      for (const f of table.standIns?.(values) ?? []) delete out[f];
+      return out;
+    };
     const ids = [...new Set(records.map((m) => m.canonicalId!))];
     const current = new Map<
       string,
@@ -266,9 +269,20 @@ export async function upsertCanonical(
         continue;
       }
       const before = 'values' in state ? state.values : state.fields;
-      const merged = mergeWithRules(before, state.provenance, incoming, fields, m.stamp, (f) =>
-        ruleFor(rules, entity, f),
+      const merged = mergeWithRules(
+        before,
+        yielding(state.provenance, before),
+        incoming,
+        contested,
+        m.stamp,
+        (f) => ruleFor(rules, entity, f),
       );
+      for (const f of table.accumulated ?? []) {
+        if (sameValue(merged.values[f], incoming[f])) continue;
+        merged.values[f] = incoming[f];
+        merged.provenance[f] = m.stamp;
+        merged.changedFields.push(f);
+      }
       for (const c of merged.conflicts)
         conflicts.push({
           ...c,

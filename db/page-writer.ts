@@ -11,6 +11,7 @@ import { mapRecord, type StreamMapping } from '../mappings/engine.ts';
 import { canonicalTables } from './canonical-tables.ts';
 import { assignCanonicalIds, type MappedRecord, upsertCanonical } from './canonical-writer.ts';
 import type { PoolClient, Queryable } from './pool.ts';
+import { resolveProducers } from './producer-resolution.ts';
 import { resolveRefs } from './references.ts';
 import { applyDeletes } from './tombstones.ts';
 
@@ -271,6 +272,8 @@ export async function writePage(db: PoolClient, input: PageInput): Promise<PageR
   counts.unchanged += written.unchanged;
 
   counts.deleted += await applyDeletes(db, input, input.deleted);
+  // Producers another system already described under a code or a name become one.
+  if (input.mapping?.entity === 'producer') counts.updated += await resolveProducers(db, scope);
 
   // Checkpoint and counts commit with the data, in one round trip.
   const done = input.checkpoint === null;

@@ -1,8 +1,8 @@
 // HubSpot → canonical. An agency's CRM holds people as contacts and businesses as companies
-// (both insured clients), producers as owners, and each policy term as a deal carrying the
-// agency's custom properties (policy_number, carrier_name, line_of_business, effective_date,
-// expiration_date, policy_status, prior_policy_number). Deals without a policy number are sales
-// opportunities, not policies: skipped, not quarantined.
+// (both insured clients), producers as owners (a queue as the house), and each policy term as a
+// deal carrying the agency's custom properties (policy_number, carrier_name, line_of_business,
+// effective_date, expiration_date, policy_status, prior_policy_number). Deals without a policy
+// number are sales opportunities, not policies: skipped, not quarantined.
 import type { StreamMappingInput } from './engine.ts';
 
 export const hubspotMappings: Record<string, StreamMappingInput> = {
@@ -11,8 +11,10 @@ export const hubspotMappings: Record<string, StreamMappingInput> = {
     fields: {
       name: { join: ['firstName', 'lastName'] },
       email: { path: 'email', transform: 'lower' },
+      // HubSpot's owner id: names the owner inside this portal only, never matched to an AMS code.
       code: { path: 'id' },
-      kind: { const: 'producer' },
+      // A queue owns deals for the team: the house's, not a person's.
+      kind: { path: 'type', values: { PERSON: 'producer', QUEUE: 'house' }, default: 'producer' },
       active: { path: 'archived', values: { false: true, true: false }, default: true },
     },
   },

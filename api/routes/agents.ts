@@ -32,7 +32,7 @@ export const splitPlanSchema = z
   })
   .openapi('SplitPlan');
 
-const agentSchema = z
+export const agentSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
@@ -43,7 +43,7 @@ const agentSchema = z
   })
   .openapi('Agent');
 
-const toAgent = (r: Record<string, unknown>) => ({
+export const toAgent = (r: Record<string, unknown>) => ({
   id: r.id as string,
   name: r.name as string,
   email: (r.email as string) ?? null,

@@ -302,9 +302,23 @@ export const analyticsRoutes = new OpenAPIHono<AppEnv>()
                 agent: metricsSchema,
                 rank: z.number().int(),
                 of: z.number().int(),
-                monthly: z.array(
-                  z.object({ month: z.string(), commission_cents: cents, share_cents: cents }),
-                ),
+                from: z
+                  .string()
+                  .openapi({ description: 'First day of the twelve months (as_of − 12 months + 1 day).' }),
+                monthly: z
+                  .array(
+                    z.object({
+                      month: z.string(),
+                      from: z.string(),
+                      to: z.string(),
+                      commission_cents: cents,
+                      share_cents: cents,
+                    }),
+                  )
+                  .openapi({
+                    description:
+                      'Calendar months from `from` to `as_of`, the first and last partial: they add up to the agent’s totals.',
+                  }),
               }),
             },
           },
@@ -320,9 +334,7 @@ export const analyticsRoutes = new OpenAPIHono<AppEnv>()
       const agent = all.find((m) => m.producer_id === id);
       if (!agent) throw new ProblemError('not-found', `No agent ${id}.`);
       const rank = 1 + all.filter((m) => m.commission_cents > agent.commission_cents).length;
-      return c.json(
-        { as_of: asOf, agent, rank, of: all.length, monthly: await monthlySeries(db, tenantId, id, asOf) },
-        200,
-      );
+      const monthly = await monthlySeries(db, tenantId, id, asOf);
+      return c.json({ as_of: asOf, agent, rank, of: all.length, from: monthly[0]!.from, monthly }, 200);
     },
   );

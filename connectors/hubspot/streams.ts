@@ -274,6 +274,8 @@ export class HubSpotReader {
         firstName: o.firstName ?? null,
         lastName: o.lastName ?? null,
         userId: o.userId ?? null,
+        // PERSON or QUEUE: a queue is a shared inbox, not a person who earns commission.
+        type: o.type ?? null,
         archived: Boolean(o.archived),
       },
     }));

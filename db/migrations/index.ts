@@ -13,6 +13,7 @@ import { RenewalOutcomes } from './0011-renewal-outcomes.ts';
 import { StatementRows } from './0012-statement-rows.ts';
 import { SettleWithinTolerance } from './0013-settle-within-tolerance.ts';
 import { RecordedCommissions } from './0014-recorded-commissions.ts';
+import { ProducerMerges } from './0016-producer-merges.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -29,4 +30,5 @@ export const migrations = [
   { name: '0012-statement-rows', class: StatementRows },
   { name: '0013-settle-within-tolerance', class: SettleWithinTolerance },
   { name: '0014-recorded-commissions', class: RecordedCommissions },
+  { name: '0016-producer-merges', class: ProducerMerges },
 ];

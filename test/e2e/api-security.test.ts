@@ -112,6 +112,7 @@ function validBody(path: string): unknown {
   if (path.endsWith('/commission-schedules') || path.endsWith('/rates')) return { data: [] };
   if (path.endsWith('/lines/{line}')) return { action: 'confirm' };
   if (path.endsWith('/payments')) return { paid_on: '2026-01-01' };
+  if (path.endsWith('/merge')) return { into: '00000000-0000-4000-8000-000000000000' };
   return {};
 }
 

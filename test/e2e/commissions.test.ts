@@ -496,15 +496,33 @@ describe('commission intelligence through the API', () => {
     );
 
     const performance = await json<{
-      agent: { commission_cents: number };
+      agent: { commission_cents: number; share_cents: number };
       rank: number;
       of: number;
-      monthly: unknown[];
+      from: string;
+      monthly: { month: string; from: string; to: string; commission_cents: number; share_cents: number }[];
     }>(h.request('GET', `/v1/agents/${top.producer_id}/performance?as_of=${asOf}`, { apiKey }));
-    expect(performance.monthly).toHaveLength(12);
+    // The twelve months to 1 November 2026 run from 2 November 2025: thirteen calendar months, the
+    // first and last partial, adding up to the agent's totals.
+    expect(performance.from).toBe('2025-11-02');
+    expect(performance.monthly.map((m) => [m.month, m.from, m.to])[0]).toEqual([
+      '2025-11',
+      '2025-11-02',
+      '2025-11-30',
+    ]);
+    expect(performance.monthly.at(-1)).toMatchObject({
+      month: '2026-11',
+      from: '2026-11-01',
+      to: '2026-11-01',
+    });
+    expect(performance.monthly).toHaveLength(13);
+    expect(performance.monthly.reduce((s, m) => s + m.commission_cents, 0)).toBe(
+      performance.agent.commission_cents,
+    );
+    expect(performance.monthly.reduce((s, m) => s + m.share_cents, 0)).toBe(performance.agent.share_cents);
     // Rank over the last twelve months: one more than the producers who earned more in that window.
     const window = (r: (typeof ex)[number]) =>
-      r.status !== 'no_rule' && r.eff >= '2025-11-01' && r.eff <= asOf;
+      r.status !== 'no_rule' && r.eff > '2025-11-01' && r.eff <= asOf;
     const byProducer = new Map<string, number>();
     for (const r of ex.filter(window))
       byProducer.set(r.producer_id, (byProducer.get(r.producer_id) ?? 0) + r.agency);
