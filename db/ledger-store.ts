@@ -1,6 +1,8 @@
 // The policy revenue ledger: every policy transaction's expected commission, what was paid and
 // what is still owed, grouped by carrier with a subtotal after each carrier and a grand total —
-// the spreadsheet agencies keep by hand today, exported as CSV or XLSX.
+// the spreadsheet agencies keep by hand today, exported as CSV or XLSX. The agency's broker fee
+// on each transaction is its own column, last so the columns before it keep their places: it is
+// agency revenue, but not commission (unless a schedule line makes it commissionable).
 import ExcelJS from 'exceljs';
 import { csvField } from '../domain/csv.ts';
 import { formatCents } from '../domain/money.ts';
@@ -20,6 +22,7 @@ export interface LedgerRow {
   paidCents: number;
   balanceCents: number;
   status: string;
+  brokerFeeCents: number;
 }
 
 export async function loadLedger(
@@ -31,9 +34,11 @@ export async function loadLedger(
   const { rows } = await db.query(
     `select coalesce(c.name, '(no carrier)') as carrier, p.policy_number, coalesce(cl.display_name, '') as insured,
             coalesce(pr.name, '') as producer, coalesce(p.line_of_business, '') as lob, e.transaction_type,
-            e.effective_date::text as eff, e.basis_cents, coalesce(e.rate, '') as rate, e.agency_cents, e.paid_cents, e.status
+            e.effective_date::text as eff, e.basis_cents, coalesce(e.rate, '') as rate, e.agency_cents, e.paid_cents, e.status,
+            coalesce(t.broker_fee_cents, 0) as broker_fee_cents
        from expected_commissions e
        join policies p on p.id = e.policy_id
+       left join policy_transactions t on t.id = e.transaction_id
        left join carriers c on c.id = e.carrier_id
        left join clients cl on cl.id = p.client_id
        left join producers pr on pr.id = e.producer_id
@@ -55,6 +60,7 @@ export async function loadLedger(
     paidCents: Number(r.paid_cents),
     balanceCents: Number(r.agency_cents) - Number(r.paid_cents),
     status: r.status,
+    brokerFeeCents: Number(r.broker_fee_cents),
   }));
 }
 
@@ -72,15 +78,26 @@ const header = [
   'Paid',
   'Balance',
   'Status',
+  'Broker Fee',
 ];
 
-type Totals = Pick<LedgerRow, 'premiumCents' | 'expectedCents' | 'paidCents' | 'balanceCents'>;
-const zero = (): Totals => ({ premiumCents: 0, expectedCents: 0, paidCents: 0, balanceCents: 0 });
+type Totals = Pick<
+  LedgerRow,
+  'premiumCents' | 'expectedCents' | 'paidCents' | 'balanceCents' | 'brokerFeeCents'
+>;
+const zero = (): Totals => ({
+  premiumCents: 0,
+  expectedCents: 0,
+  paidCents: 0,
+  balanceCents: 0,
+  brokerFeeCents: 0,
+});
 const addTo = (t: Totals, r: Totals) => {
   t.premiumCents += r.premiumCents;
   t.expectedCents += r.expectedCents;
   t.paidCents += r.paidCents;
   t.balanceCents += r.balanceCents;
+  t.brokerFeeCents += r.brokerFeeCents;
 };
 
 /** Rows as printed: each carrier's transactions, then its subtotal; the grand total last. */
@@ -118,6 +135,7 @@ export function ledgerLines(
         paid!,
         balance!,
         '',
+        formatCents(sub.brokerFeeCents),
       ],
     });
   };
@@ -147,6 +165,7 @@ export function ledgerLines(
         formatCents(r.paidCents),
         formatCents(r.balanceCents),
         r.status,
+        formatCents(r.brokerFeeCents),
       ],
     });
   }
@@ -168,6 +187,7 @@ export function ledgerLines(
       paid!,
       balance!,
       '',
+      formatCents(grand.brokerFeeCents),
     ],
   });
   return out;
@@ -185,7 +205,7 @@ export async function ledgerXlsx(rows: readonly LedgerRow[]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet('Policy revenue ledger', { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.addRow(header).font = { bold: true };
-  const moneyColumns = new Set([8, 10, 11, 12]);
+  const moneyColumns = new Set([8, 10, 11, 12, 14]);
   for (const line of ledgerLines(rows)) {
     // Money cells are numbers in dollars with two decimals: exact for any cent amount a spreadsheet shows.
     const row = sheet.addRow(line.cells.map((v, i) => (moneyColumns.has(i + 1) && v !== '' ? Number(v) : v)));

@@ -21,6 +21,8 @@ export interface PolicyFields {
   clientId: string | null;
   carrierId: string | null;
   producerId: string | null;
+  /** The MGA the business is placed through: a carrier record of the tenant. */
+  mgaId: string | null;
 }
 
 export type PolicyOp =
@@ -112,6 +114,7 @@ export async function applyPolicyOps(
           clientId: op.fields.clientId,
           carrierId: op.fields.carrierId,
           producerId: op.fields.producerId,
+          mgaId: op.fields.mgaId,
         },
         canonicalId: id,
       },
@@ -153,7 +156,13 @@ export async function applyPolicyOps(
 
 /** What the API source record keeps: the fields as the caller sent them. */
 function apiPayload(f: PolicyFields): Record<string, unknown> {
-  return { ...f.draft, clientId: f.clientId, carrierId: f.carrierId, producerId: f.producerId };
+  return {
+    ...f.draft,
+    clientId: f.clientId,
+    carrierId: f.carrierId,
+    producerId: f.producerId,
+    mgaId: f.mgaId,
+  };
 }
 
 async function checkReferences(
@@ -166,6 +175,7 @@ async function checkReferences(
     { key: 'clientId', field: 'client_id', table: 'clients' },
     { key: 'carrierId', field: 'carrier_id', table: 'carriers' },
     { key: 'producerId', field: 'producer_id', table: 'producers' },
+    { key: 'mgaId', field: 'mga_id', table: 'carriers' },
   ] as const;
   for (const ref of refs) {
     const wanted = new Set<string>();
@@ -320,7 +330,12 @@ export async function renewPolicy(
         payload: { ...apiPayload(fields), renews: priorId },
         entity: 'policy',
         draft: fields.draft as unknown as Record<string, unknown>,
-        resolved: { clientId: fields.clientId, carrierId: fields.carrierId, producerId: fields.producerId },
+        resolved: {
+          clientId: fields.clientId,
+          carrierId: fields.carrierId,
+          producerId: fields.producerId,
+          mgaId: fields.mgaId,
+        },
       },
     ],
     await loadMergeRules(db, tenantId),
@@ -332,7 +347,7 @@ export async function renewPolicy(
   };
 }
 
-export const POLICY_COLUMNS = `id, client_id, carrier_id, producer_id, policy_number, line_of_business, business_type, state,
+export const POLICY_COLUMNS = `id, client_id, carrier_id, producer_id, mga_id, policy_number, line_of_business, business_type, state,
   effective_date, expiration_date, original_inception_date, prior_policy_id, prior_policy_number, bill_mode, status,
   term_premium_cents, currency, provenance, created_at, updated_at`;
 

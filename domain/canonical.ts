@@ -16,7 +16,10 @@ export const isoDate = z
     },
   );
 
-const cents = z.number().int('amounts are integer cents').refine(Number.isSafeInteger, 'amount out of range');
+export const cents = z
+  .number()
+  .int('amounts are integer cents')
+  .refine(Number.isSafeInteger, 'amount out of range');
 const optionalText = z.string().trim().min(1).nullable().optional();
 
 export const addressSchema = z.object({
@@ -57,7 +60,7 @@ export const producerDraft = z.object({
 });
 
 /** A commission percent as a decimal string: "15", "12.5" (0 to 100). */
-const percentRate = z
+export const percentRate = z
   .string()
   .regex(/^\d{1,3}(\.\d{1,6})?$/, 'a percent such as "15" or "12.5"')
   .refine((v) => Number(v) <= 100, 'a percent is at most 100');
@@ -106,6 +109,8 @@ export const transactionDraft = z.object({
   premiumDeltaCents: cents.default(0),
   taxesFeesCents: cents.default(0),
   cancelMethod: z.enum(['flat', 'pro_rata', 'short_rate']).nullable().optional(),
+  /** The agency's own broker fee on the transaction: not premium, commissionable only where a rule says so. */
+  brokerFeeCents: cents.nullable().optional(),
   /** The agency commission the system of record states for this transaction: its rate, its amount (signed). */
   commissionRate: percentRate.nullable().optional(),
   commissionCents: cents.nullable().optional(),

@@ -2,8 +2,9 @@
 // announcing a contact change, in the payloads the specification gives. Each is validated
 // (failing fields listed), kept as a source record of a connection standing for the pushing
 // system, and merged like a sync page, so a rater's sold quote becomes a policy that the AMS's
-// own record of it later merges into. Pushing the same payload again changes nothing; an
-// Idempotency-Key replays the first answer.
+// own record of it later merges into. A pushed policy's transactions (and a sold quote's new
+// business, with the commission rate the rater quoted) are what expected commissions are computed
+// from. Pushing the same payload again changes nothing; an Idempotency-Key replays the first answer.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { loadMergeRules } from '../../db/merge-rules.ts';
 import type { Queryable } from '../../db/pool.ts';
@@ -14,15 +15,24 @@ import {
   type SourceWrite,
   writeSourceRecords,
 } from '../../db/source-writer.ts';
-import { clientDraft, isoDate, policyDraft } from '../../domain/canonical.ts';
-import { parseMoneyToCents } from '../../domain/money.ts';
+import { type TransactionWrite, writeTransactions } from '../../db/transaction-store.ts';
+import {
+  clientDraft,
+  isoDate,
+  policyDraft,
+  type TransactionDraft,
+  transactionDraft,
+} from '../../domain/canonical.ts';
+import { Money, parseMoneyToCents } from '../../domain/money.ts';
 import { normalizeEmail } from '../../domain/normalize.ts';
+import { transactionProblems } from '../../domain/policy-transactions.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import { startConflictDecisions } from '../../runtime/conflict-requests.ts';
 import { recordSyncRecords } from '../../runtime/metrics.ts';
 import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
+import { transactionTypes } from '../transaction-input.ts';
 
 type Ctx = Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0];
 type System = 'ams' | 'crm' | 'rater';
@@ -44,6 +54,42 @@ const sourceName = z
   .openapi({ description: 'The system that pushes (applied_epic, ezlynx, turborater, hubspot, …).' });
 
 const text = (max = 200) => z.string().trim().min(1).max(max);
+
+/** A commission rate as raters send it, a fraction of premium (0.12). */
+const fraction = z.number().min(0).max(1);
+
+/** 0.125 → "12.5": the canonical percent, exact. */
+const percentOf = (rate: number) => new Money(String(rate)).times(100).toDecimalPlaces(6).toFixed();
+
+const inboundTransactionSchema = z
+  .object({
+    transaction_id: text(100).optional().openapi({
+      description:
+        'The AMS’s id for the transaction: pushed again, it amends the same one. Without it a transaction is known by its type, date and place among those of that type and date.',
+    }),
+    type: z.enum(transactionTypes),
+    effective_date: isoDate,
+    premium: dollars
+      .optional()
+      .openapi({ description: 'Premium written, added or returned (negative), in dollars.' }),
+    taxes_fees: dollars.optional(),
+    broker_fee: dollars
+      .optional()
+      .openapi({ description: 'The agency’s broker fee, in dollars: shown in the ledger, not commission.' }),
+    cancel_method: z.enum(['flat', 'pro_rata', 'short_rate']).optional(),
+    accounting_period: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM')
+      .optional(),
+    commission_rate: fraction
+      .optional()
+      .openapi({ description: 'The agency commission as a fraction (0.12).' }),
+    commission: dollars
+      .optional()
+      .openapi({ description: 'The agency commission the AMS records for it, in dollars (signed).' }),
+  })
+  .openapi('InboundTransaction');
+type InboundTransaction = z.infer<typeof inboundTransactionSchema>;
 
 const amsPolicySchema = z
   .object({
@@ -67,6 +113,10 @@ const amsPolicySchema = z
           .optional(),
         prior_policy_number: text(100).optional(),
         agent_id: text(100).optional(),
+        mga: text().optional().openapi({
+          description: 'The MGA the business is placed through, by name (a carrier of the agency).',
+        }),
+        transactions: z.array(inboundTransactionSchema).max(100).optional(),
         coverages: z.array(z.unknown()).optional(),
       })
       .refine((d) => !d.expiration_date || d.expiration_date >= d.effective_date, {
@@ -88,12 +138,13 @@ const raterQuoteSoldSchema = z
     policy_data: z.object({
       carrier: text(),
       premium: dollars,
-      commission_rate: z
-        .number()
-        .min(0)
-        .max(1)
+      commission_rate: fraction.optional().openapi({
+        description:
+          'As a fraction (0.12): the new business transaction carries it, so the sold quote has an expected commission (a schedule line wins). Needs effective_date.',
+      }),
+      broker_fee: dollars
         .optional()
-        .openapi({ description: 'As a fraction (0.12); kept with the record.' }),
+        .openapi({ description: 'The agency’s broker fee on the sale, in dollars (not commission).' }),
       agent_id: text(100).optional(),
       policy_number: text(100)
         .optional()
@@ -139,6 +190,9 @@ const inboundResultSchema = z
     entity_type: z.enum(['policy', 'client']),
     entity_id: z.uuid(),
     connection_id: z.uuid(),
+    transaction_ids: z
+      .array(z.uuid())
+      .openapi({ description: 'The policy’s transactions this push wrote, in the order sent.' }),
     ignored_fields: z
       .array(z.string())
       .openapi({ description: 'Fields kept with the record but not (yet) part of the canonical model.' }),
@@ -238,28 +292,98 @@ async function carrierFor(
   return (await resolveRefs(db, scope, [item])).get(item)?.carrierId ?? null;
 }
 
-async function merge(c: Ctx, system: System, scope: SourceScope, write: SourceWrite, ignored: string[]) {
-  const db = c.get('db');
-  const written = await writeSourceRecords(db, scope, [write], await loadMergeRules(db, scope.tenantId), {
-    skipUnchanged: true,
+/** A pushed transaction as a canonical draft; a stated commission is `system`'s. */
+function pushedTransaction(t: InboundTransaction, system: string): TransactionDraft {
+  const rate = t.commission_rate === undefined ? null : percentOf(t.commission_rate);
+  return transactionDraft.parse({
+    type: t.type,
+    effectiveDate: t.effective_date,
+    accountingPeriod: t.accounting_period ?? null,
+    premiumDeltaCents: t.premium ?? 0,
+    taxesFeesCents: t.taxes_fees ?? 0,
+    brokerFeeCents: t.broker_fee,
+    cancelMethod: t.cancel_method ?? null,
+    commissionRate: rate,
+    commissionCents: t.commission ?? null,
+    commissionSource: rate !== null || t.commission !== undefined ? system : null,
   });
+}
+
+/** Transactions outside the pushed term, or cancellations without a method, as failing fields. */
+function checkTransactions(
+  txs: readonly InboundTransaction[],
+  term: { effective_date?: string; expiration_date?: string },
+  prefix: string,
+): void {
+  const errors = txs.flatMap((t, i) =>
+    transactionProblems(
+      {
+        type: t.type,
+        effectiveDate: t.effective_date,
+        premiumDeltaCents: t.premium ?? 0,
+        cancelMethod: t.cancel_method ?? null,
+      },
+      { effectiveDate: term.effective_date ?? null, expirationDate: term.expiration_date ?? null },
+    ).map((p) => ({ field: `${prefix}.${i}.${p.field}`, message: p.message })),
+  );
+  if (errors.length)
+    throw new ProblemError('validation', `${errors.length} field(s) failed validation`, { errors });
+}
+
+/** Transaction keys for a pushed policy: the AMS's id, else type, date and place among equals. */
+function pushedKeys(policyKey: string, txs: readonly InboundTransaction[]): string[] {
+  const seen = new Map<string, number>();
+  return txs.map((t) => {
+    if (t.transaction_id) return `${policyKey}|${t.transaction_id}`;
+    const key = `${t.type}|${t.effective_date}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return `${policyKey}|${key}|${n}`;
+  });
+}
+
+async function merge(
+  c: Ctx,
+  system: System,
+  scope: SourceScope,
+  write: SourceWrite,
+  ignored: string[],
+  transactions: (policyId: string) => TransactionWrite[] = () => [],
+) {
+  const db = c.get('db');
+  const rules = await loadMergeRules(db, scope.tenantId);
+  const written = await writeSourceRecords(db, scope, [write], rules, { skipUnchanged: true });
   const out = written.items[0]!;
-  recordSyncRecords(`inbound:${system}`, { read: 1, [out.status]: 1 });
-  if (out.status !== 'unchanged') {
+  const txs = await writeTransactions(
+    db,
+    { ...scope, stream: 'transactions' },
+    transactions(out.canonicalId),
+    rules,
+    {
+      skipUnchanged: true,
+    },
+  );
+  const counts: Record<string, number> = { read: 1 + txs.outcomes.length };
+  for (const s of [out.status, ...txs.outcomes.map((o) => o.status)]) counts[s] = (counts[s] ?? 0) + 1;
+  recordSyncRecords(`inbound:${system}`, counts);
+  const changed = out.status !== 'unchanged' || txs.outcomes.some((o) => o.status !== 'unchanged');
+  const openedConflicts = [...written.openedConflicts, ...txs.openedConflicts];
+  if (changed) {
     const deps = c.get('deps');
     const tenantId = scope.tenantId;
     c.get('afterCommit')(() => requestCommissionRecalculation(deps.temporal, deps.taskQueue, tenantId));
-    if (written.openedConflicts.length)
+    if (openedConflicts.length)
       c.get('afterCommit')(() =>
-        startConflictDecisions(deps.temporal, deps.pool, deps.taskQueue, written.openedConflicts),
+        startConflictDecisions(deps.temporal, deps.pool, deps.taskQueue, openedConflicts),
       );
   }
   return c.json(
     {
-      status: out.status,
+      status: out.status === 'unchanged' && changed ? ('updated' as const) : out.status,
       entity_type: write.entity as 'policy' | 'client',
       entity_id: out.canonicalId,
       connection_id: scope.connectionId,
+      transaction_ids: txs.outcomes.map((o) => o.id),
       ignored_fields: ignored,
     },
     200,
@@ -273,6 +397,7 @@ export const inboundRoutes = new OpenAPIHono<AppEnv>()
       const body = c.req.valid('json');
       const raw: unknown = await c.req.json();
       const d = body.data;
+      checkTransactions(d.transactions ?? [], d, 'data.transactions');
       const scope = await inboundScope(c, 'ams', body.source, 'policies');
       const db = c.get('db');
       const draft = policyDraft.parse({
@@ -285,13 +410,16 @@ export const inboundRoutes = new OpenAPIHono<AppEnv>()
         priorPolicyNumber: d.prior_policy_number ?? null,
         status: body.action === 'policy_cancelled' ? 'cancelled' : 'active',
       });
+      // One record per term: a renewal is a new term, the same term pushed again is one record.
+      const policyKey = `${d.policy_number}|${d.effective_date}`;
+      const pushed = d.transactions ?? [];
+      const keys = pushedKeys(policyKey, pushed);
       return merge(
         c,
         'ams',
         scope,
         {
-          // One record per term: a renewal is a new term, the same term pushed again is one record.
-          externalId: `${d.policy_number}|${d.effective_date}`,
+          externalId: policyKey,
           payload: raw,
           entity: 'policy',
           draft: draft as unknown as Record<string, unknown>,
@@ -299,10 +427,19 @@ export const inboundRoutes = new OpenAPIHono<AppEnv>()
             clientId: await clientFor(c, scope, d),
             carrierId: await carrierFor(db, scope, d.carrier),
             producerId: await producerFor(db, scope.tenantId, d.agent_id),
+            mgaId: await carrierFor(db, scope, d.mga),
           },
           updatedAt: body.occurred_at,
         },
         d.coverages ? ['data.coverages'] : [],
+        (policyId) =>
+          pushed.map((t, i) => ({
+            policyId,
+            draft: pushedTransaction(t, body.source.toLowerCase()),
+            externalId: keys[i]!,
+            payload: t,
+            updatedAt: body.occurred_at,
+          })),
       );
     },
   )
@@ -335,6 +472,40 @@ export const inboundRoutes = new OpenAPIHono<AppEnv>()
             message: i.message,
           })),
         });
+      // The sale is the term's new business. Its quoted rate is stated as the API states one
+      // (rate_source manual): the agency's own figure, used until a schedule line applies.
+      const effectiveDate = d.effective_date;
+      const rate = d.commission_rate === undefined ? null : percentOf(d.commission_rate);
+      const sale = (policyId: string): TransactionWrite[] =>
+        effectiveDate
+          ? [
+              {
+                policyId,
+                draft: transactionDraft.parse({
+                  type: 'NEW',
+                  effectiveDate,
+                  premiumDeltaCents: d.premium,
+                  brokerFeeCents: d.broker_fee,
+                  commissionRate: rate,
+                  commissionSource: rate === null ? null : 'api',
+                }),
+                externalId: `${body.quote_id}|NEW`,
+                payload: {
+                  quote_id: body.quote_id,
+                  premium: d.premium,
+                  commission_rate: d.commission_rate ?? null,
+                  broker_fee: d.broker_fee ?? null,
+                },
+                updatedAt: body.sold_at,
+              },
+            ]
+          : [];
+      // Without an effective date there is no transaction to carry the rate or fee: kept with the record.
+      const unused = effectiveDate
+        ? []
+        : (['commission_rate', 'broker_fee'] as const)
+            .filter((k) => d[k] !== undefined)
+            .map((k) => `policy_data.${k}`);
       return merge(
         c,
         'rater',
@@ -351,7 +522,8 @@ export const inboundRoutes = new OpenAPIHono<AppEnv>()
           },
           updatedAt: body.sold_at,
         },
-        d.commission_rate === undefined ? [] : ['policy_data.commission_rate'],
+        unused,
+        sale,
       );
     },
   )

@@ -3,6 +3,7 @@
 // Writes go through the same merge as syncs, as the tenant's "API" source (db/policy-store.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { loadMergeRules } from '../../db/merge-rules.ts';
 import {
   applyPolicyOps,
   loadPolicy,
@@ -13,8 +14,16 @@ import {
   type PolicyOpResult,
   renewPolicy,
 } from '../../db/policy-store.ts';
+import type { Queryable } from '../../db/pool.ts';
 import { laterTermsSql } from '../../db/renewal-store.ts';
+import {
+  apiTransactionScope,
+  loadTransactions,
+  type TransactionWrite,
+  writeTransactions,
+} from '../../db/transaction-store.ts';
 import { isoDate, policyDraft, policyStatus } from '../../domain/canonical.ts';
+import type { TermDates } from '../../domain/policy-transactions.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import { startConflictDecisions } from '../../runtime/conflict-requests.ts';
 import type { AppEnv } from '../deps.ts';
@@ -23,6 +32,15 @@ import { requireScope } from '../middleware.ts';
 import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../pagination.ts';
 import { ProblemError, problemBody, problemTypes } from '../problem.ts';
 import { idParam } from '../schemas.ts';
+import {
+  type FieldError,
+  type TransactionInput,
+  toTransaction,
+  transactionErrors,
+  transactionInputSchema,
+  transactionSchema,
+  transactionWrites,
+} from '../transaction-input.ts';
 
 export const policySchema = z
   .object({
@@ -30,6 +48,10 @@ export const policySchema = z
     client_id: z.uuid().nullable(),
     carrier_id: z.uuid().nullable(),
     producer_id: z.uuid().nullable(),
+    mga_id: z
+      .uuid()
+      .nullable()
+      .openapi({ description: 'The MGA the business is placed through (a carrier).' }),
     policy_number: z.string(),
     line_of_business: z.string().nullable(),
     business_type: z.string().nullable(),
@@ -59,6 +81,7 @@ export function toPolicy(r: Record<string, unknown>) {
     client_id: (r.client_id as string) ?? null,
     carrier_id: (r.carrier_id as string) ?? null,
     producer_id: (r.producer_id as string) ?? null,
+    mga_id: (r.mga_id as string) ?? null,
     policy_number: r.policy_number as string,
     line_of_business: (r.line_of_business as string) ?? null,
     business_type: (r.business_type as string) ?? null,
@@ -109,6 +132,10 @@ export const policyInputSchema = z
     client_id: z.uuid().nullable().optional(),
     carrier_id: z.uuid().nullable().optional(),
     producer_id: z.uuid().nullable().optional(),
+    mga_id: z.uuid().nullable().optional().openapi({
+      description:
+        'The MGA the business is placed through: one of your carriers. Schedule lines naming this MGA then apply.',
+    }),
     line_of_business: optionalText(100),
     business_type: z.enum(['personal', 'commercial', 'benefits', 'life_health']).nullable().optional(),
     state: z
@@ -133,6 +160,10 @@ export const policyInputSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
       .optional(),
+    transactions: z.array(transactionInputSchema).max(100).optional().openapi({
+      description:
+        'Transactions on this term (new business, renewal, endorsement, cancellation…), written with the policy; each gets its expected commission. On an update each needs an external_id.',
+    }),
   })
   .refine((p) => !p.effective_date || !p.expiration_date || p.expiration_date >= p.effective_date, {
     message: 'expiration date is before the effective date',
@@ -160,13 +191,66 @@ function toFields(p: PolicyInput): PolicyFields {
     clientId: p.client_id ?? null,
     carrierId: p.carrier_id ?? null,
     producerId: p.producer_id ?? null,
+    mgaId: p.mga_id ?? null,
   };
+}
+
+/** The term dates a request's transactions are checked against: what it says, else what the policy has. */
+async function termDatesOf(
+  db: Queryable,
+  tenantId: string,
+  items: { id?: string; policy: PolicyInput }[],
+): Promise<TermDates[]> {
+  const ids = items.flatMap((it) => (it.id && it.policy.transactions?.length ? [it.id] : []));
+  const { rows } = ids.length
+    ? await db.query<{ id: string; effective_date: string | null; expiration_date: string | null }>(
+        'select id, effective_date, expiration_date from policies where tenant_id = $1 and id = any($2::uuid[])',
+        [tenantId, ids],
+      )
+    : { rows: [] };
+  const current = new Map(rows.map((r) => [r.id, r]));
+  return items.map((it) => {
+    const now = it.id ? current.get(it.id) : undefined;
+    return {
+      effectiveDate: it.policy.effective_date ?? now?.effective_date ?? null,
+      expirationDate: it.policy.expiration_date ?? now?.expiration_date ?? null,
+    };
+  });
+}
+
+/** Writes each written policy's transactions; the ids by policy, in request order. */
+async function writePolicyTransactions(
+  c: Ctx,
+  written: { policyId: string; transactions: readonly TransactionInput[] }[],
+): Promise<{ ids: string[][]; openedConflicts: string[] }> {
+  const writes: TransactionWrite[] = written.flatMap((w) => transactionWrites(w.policyId, w.transactions));
+  if (!writes.length) return { ids: written.map(() => []), openedConflicts: [] };
+  const db = c.get('db');
+  const tenantId = c.get('tenantId');
+  const { outcomes, openedConflicts } = await writeTransactions(
+    db,
+    await apiTransactionScope(db, tenantId),
+    writes,
+    await loadMergeRules(db, tenantId),
+  );
+  let at = 0;
+  const ids = written.map((w) => {
+    const from = at;
+    at += w.transactions.length;
+    return outcomes.slice(from, at).map((o) => o.id);
+  });
+  return { ids, openedConflicts };
+}
+
+function throwFieldErrors(errors: FieldError[]): void {
+  if (errors.length)
+    throw new ProblemError('validation', `${errors.length} field(s) failed validation`, { errors });
 }
 
 type Ctx = Parameters<MiddlewareHandler<AppEnv>>[0];
 
 /** The policy must be the tenant's (404 otherwise) before the body is even looked at. */
-const policyExists: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const policyExists: MiddlewareHandler<AppEnv> = async (c, next) => {
   const id = c.req.param('id');
   if (id && z.uuid().safeParse(id).success) {
     const { rows } = await c
@@ -181,7 +265,7 @@ const policyExists: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** Commissions follow every change; conflicts a write opened get their decision workflow. */
-function afterWrite(c: Ctx, openedConflicts: string[]): void {
+export function afterWrite(c: Ctx, openedConflicts: string[]): void {
   const deps = c.get('deps');
   const tenantId = c.get('tenantId');
   c.get('afterCommit')(() => requestCommissionRecalculation(deps.temporal, deps.taskQueue, tenantId));
@@ -198,13 +282,25 @@ function throwProblem(r: Extract<PolicyOpResult, { ok: false }>): never {
   });
 }
 
-async function policyBody(c: Ctx, id: string) {
-  const row = await loadPolicy(c.get('db'), c.get('tenantId'), id);
+async function policyBody(c: Ctx, id: string, transactionIds?: string[]) {
+  const db = c.get('db');
+  const row = await loadPolicy(db, c.get('tenantId'), id);
   if (!row) throw new ProblemError('not-found', `No policy ${id}.`);
-  return toPolicy(row);
+  if (!transactionIds?.length) return toPolicy(row);
+  const rows = await loadTransactions(
+    db,
+    await apiTransactionScope(db, c.get('tenantId')),
+    id,
+    transactionIds,
+  );
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  return {
+    ...toPolicy(row),
+    transactions: transactionIds.flatMap((t) => (byId.has(t) ? [toTransaction(byId.get(t)!)] : [])),
+  };
 }
 
-const problemSchema = z
+export const problemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
@@ -213,13 +309,21 @@ const problemSchema = z
     errors: z.array(z.object({ field: z.string().nullable(), message: z.string() })).optional(),
   })
   .openapi('Problem');
-const problem = (description: string) => ({
+export const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: problemSchema } },
 });
+const policyWithTransactionsSchema = policySchema
+  .extend({
+    transactions: z
+      .array(transactionSchema)
+      .optional()
+      .openapi({ description: 'The transactions this request wrote, when it sent any.' }),
+  })
+  .openapi('PolicyWithTransactions');
 const policyResponse = (description: string) => ({
   description,
-  content: { 'application/json': { schema: policySchema } },
+  content: { 'application/json': { schema: policyWithTransactionsSchema } },
 });
 const idPath = idParam;
 
@@ -304,7 +408,7 @@ async function timeline(c: Ctx, policyId: string) {
   const entries: Entry[] = [];
   // One after another: the request has one connection (its transaction).
   const txs = await db.query(
-    `select id, type, effective_date, premium_delta_cents, taxes_fees_cents, accounting_period from policy_transactions
+    `select id, type, effective_date, premium_delta_cents, taxes_fees_cents, broker_fee_cents, accounting_period from policy_transactions
         where tenant_id = $1 and policy_id = $2 and deleted_at is null order by effective_date, created_at limit 1000`,
     [tenantId, policyId],
   );
@@ -342,6 +446,7 @@ async function timeline(c: Ctx, policyId: string) {
         type: t.type,
         premium_delta_cents: Number(t.premium_delta_cents),
         taxes_fees_cents: Number(t.taxes_fees_cents),
+        broker_fee_cents: Number(t.broker_fee_cents),
         accounting_period: t.accounting_period,
       },
     });
@@ -536,6 +641,9 @@ const bulkResultSchema = z
     status: z.number().int().openapi({ description: 'The HTTP status this item would have had on its own.' }),
     outcome: z.enum(['created', 'updated', 'merged', 'deleted']).nullable(),
     id: z.uuid().nullable(),
+    transaction_ids: z
+      .array(z.uuid())
+      .openapi({ description: 'The transactions written with the policy, in the order sent.' }),
     problem: problemSchema.nullable(),
   })
   .openapi('PolicyBulkResult');
@@ -546,7 +654,7 @@ const bulkRoute = createRoute({
   tags: ['Policies'],
   summary: 'Create, update and delete up to 1,000 policies, with a result per item',
   description:
-    'Items that fail (invalid, unknown id, duplicate) are reported in their result and change nothing; the others are applied.',
+    'Items that fail (invalid, unknown id, duplicate, a transaction outside its term) are reported in their result and change nothing; the others are applied. Items may carry transactions, at most 5,000 in one request.',
   middleware: [requireScope('policies:write')] as const,
   request: {
     body: {
@@ -575,6 +683,9 @@ const bulkRoute = createRoute({
     },
   },
 });
+
+/** One bulk request stays one short database transaction. */
+const MAX_BULK_TRANSACTIONS = 5000;
 
 const statusOf = (r: PolicyOpResult): number =>
   r.ok ? (r.status === 'created' ? 201 : r.status === 'deleted' ? 204 : 200) : problemTypes[r.problem].status;
@@ -630,28 +741,57 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
   })
   .openapi(bulkRoute, async (c) => {
     const { items } = c.req.valid('json');
-    const ops: (PolicyOp | null)[] = [];
     const invalid = new Map<number, { field: string | null; message: string }[]>();
-    items.forEach((item, i) => {
+    const parsedItems = items.map((item, i) => {
       const parsed = strictItem.safeParse(item);
-      if (!parsed.success) {
-        invalid.set(
-          i,
-          parsed.error.issues.map((e) => ({ field: e.path.join('.') || null, message: e.message })),
-        );
-        ops.push(null);
-        return;
-      }
-      const it = parsed.data;
-      ops.push(
-        it.op === 'create'
+      if (parsed.success) return parsed.data;
+      invalid.set(
+        i,
+        parsed.error.issues.map((e) => ({ field: e.path.join('.') || null, message: e.message })),
+      );
+      return null;
+    });
+    // Transactions are checked against their term before anything is written: a failed item changes nothing.
+    const withPolicy = parsedItems.map((it) =>
+      it && it.op !== 'delete' ? { id: it.op === 'update' ? it.id : undefined, policy: it.policy } : null,
+    );
+    const transactionCount = withPolicy.reduce((n, w) => n + (w?.policy.transactions?.length ?? 0), 0);
+    if (transactionCount > MAX_BULK_TRANSACTIONS)
+      throw new ProblemError('validation', `${transactionCount} transactions in one request`, {
+        errors: [
+          { field: 'items', message: `at most ${MAX_BULK_TRANSACTIONS} transactions in one bulk request` },
+        ],
+      });
+    const terms = await termDatesOf(
+      c.get('db'),
+      c.get('tenantId'),
+      withPolicy.flatMap((w) => (w ? [w] : [])),
+    );
+    let next = 0;
+    withPolicy.forEach((w, i) => {
+      if (!w) return;
+      const errors = transactionErrors(w.policy.transactions ?? [], terms[next++]!, 'policy.transactions', {
+        update: w.id !== undefined,
+      });
+      if (errors.length) invalid.set(i, errors);
+    });
+    const ops: (PolicyOp | null)[] = parsedItems.map((it, i) =>
+      !it || invalid.has(i)
+        ? null
+        : it.op === 'create'
           ? { op: 'create', fields: toFields(it.policy) }
           : it.op === 'update'
             ? { op: 'update', id: it.id, fields: toFields(it.policy) }
             : { op: 'delete', id: it.id },
-      );
-    });
+    );
     const { results, openedConflicts } = await applyPolicyOps(c.get('db'), c.get('tenantId'), ops);
+    const written = results.flatMap((r, i) =>
+      r?.ok && withPolicy[i]?.policy.transactions?.length
+        ? [{ index: i, policyId: r.id, transactions: withPolicy[i].policy.transactions }]
+        : [],
+    );
+    const txs = await writePolicyTransactions(c, written);
+    const transactionIds = new Map(written.map((w, n) => [w.index, txs.ids[n]!]));
     const instance = c.req.path;
     const out = results.map((r, index) => {
       if (!r) {
@@ -661,6 +801,7 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
           status: 422,
           outcome: null,
           id: null,
+          transaction_ids: [],
           problem: problemBody('validation', `${errors.length} field(s) failed validation`, instance, {
             errors,
           }),
@@ -671,36 +812,46 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
         status: statusOf(r),
         outcome: r.ok ? r.status : null,
         id: r.ok ? r.id : (r.existingId ?? null),
+        transaction_ids: transactionIds.get(index) ?? [],
         problem: r.ok
           ? null
           : problemBody(r.problem, r.detail, instance, r.errors ? { errors: r.errors } : {}),
       };
     });
     const succeeded = out.filter((r) => r.outcome).length;
-    if (succeeded) afterWrite(c, openedConflicts);
+    if (succeeded) afterWrite(c, [...openedConflicts, ...txs.openedConflicts]);
     return c.json({ results: out, succeeded, failed: out.length - succeeded }, 200);
   })
   .openapi(createPolicyRoute, async (c) => {
     const body = c.req.valid('json');
+    const transactions = body.transactions ?? [];
+    const [term] = await termDatesOf(c.get('db'), c.get('tenantId'), [{ policy: body }]);
+    throwFieldErrors(transactionErrors(transactions, term!, 'transactions'));
     const { results, openedConflicts } = await applyPolicyOps(c.get('db'), c.get('tenantId'), [
       { op: 'create', fields: toFields(body) },
     ]);
     const r = results[0]!;
     if (!r.ok) throwProblem(r);
-    afterWrite(c, openedConflicts);
+    const txs = await writePolicyTransactions(c, [{ policyId: r.id, transactions }]);
+    afterWrite(c, [...openedConflicts, ...txs.openedConflicts]);
     c.header('Location', `/v1/policies/${r.id}`);
-    return c.json(await policyBody(c, r.id), r.status === 'created' ? 201 : 200);
+    return c.json(await policyBody(c, r.id, txs.ids[0]), r.status === 'created' ? 201 : 200);
   })
   .openapi(getPolicyRoute, async (c) => c.json(await policyBody(c, c.req.valid('param').id), 200))
   .openapi(putPolicyRoute, async (c) => {
     const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const transactions = body.transactions ?? [];
+    const [term] = await termDatesOf(c.get('db'), c.get('tenantId'), [{ id, policy: body }]);
+    throwFieldErrors(transactionErrors(transactions, term!, 'transactions', { update: true }));
     const { results, openedConflicts } = await applyPolicyOps(c.get('db'), c.get('tenantId'), [
-      { op: 'update', id, fields: toFields(c.req.valid('json')) },
+      { op: 'update', id, fields: toFields(body) },
     ]);
     const r = results[0]!;
     if (!r.ok) throwProblem(r);
-    afterWrite(c, openedConflicts);
-    return c.json(await policyBody(c, id), 200);
+    const txs = await writePolicyTransactions(c, [{ policyId: id, transactions }]);
+    afterWrite(c, [...openedConflicts, ...txs.openedConflicts]);
+    return c.json(await policyBody(c, id, txs.ids[0]), 200);
   })
   .openapi(deletePolicyRoute, async (c) => {
     const { id } = c.req.valid('param');
@@ -752,6 +903,7 @@ export const policyRoutes = new OpenAPIHono<AppEnv>()
         clientId: (prior.client_id as string) ?? null,
         carrierId: (prior.carrier_id as string) ?? null,
         producerId: (prior.producer_id as string) ?? null,
+        mgaId: (prior.mga_id as string) ?? null,
       };
     });
     if (!result.ok) throwProblem(result);

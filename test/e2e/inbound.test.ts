@@ -22,6 +22,7 @@ interface Result {
   entity_type: string;
   entity_id: string;
   connection_id: string;
+  transaction_ids: string[];
   ignored_fields: string[];
 }
 
@@ -64,11 +65,9 @@ describe('inbound pushes', () => {
       },
     };
     const sold = await push('/v1/inbound/rater/quote-sold', quote);
-    expect(sold.body).toMatchObject({
-      status: 'created',
-      entity_type: 'policy',
-      ignored_fields: ['policy_data.commission_rate'],
-    });
+    // The rate is no longer ignored: the sale's new business transaction carries it.
+    expect(sold.body).toMatchObject({ status: 'created', entity_type: 'policy', ignored_fields: [] });
+    expect(sold.body.transaction_ids).toHaveLength(1);
     expect(await policy(sold.body.entity_id)).toMatchObject({
       policy_number: 'AUTO-789',
       term_premium_cents: 80_010,
