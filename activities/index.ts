@@ -2,6 +2,7 @@
 import { createAccountingActivities } from './accounting.ts';
 import { createCommissionActivities } from './commissions.ts';
 import { createConflictActivities } from './conflicts.ts';
+import { createDemoCommissionActivities } from './demo-commissions.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createReconciliationActivities } from './reconciliation.ts';
 import { createRenewalOutreachActivities } from './renewal-outreach.ts';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccountingActivities(deps),
     ...createSyncRequestActivities(deps),
     ...createWebhookActivities(deps),
+    ...createDemoCommissionActivities(deps),
   };
 }
 

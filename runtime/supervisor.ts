@@ -11,7 +11,7 @@ import { forkEntry, stopChild, waitForReady } from './child-process.ts';
 import { config, dataDir } from './config.ts';
 import { hubDataConverter } from './data-converter.ts';
 import { resolveDatabase } from './database.ts';
-import { demoApiKey, seedDemo } from './demo-seed.ts';
+import { demoCredentials, seedDemo, startDemoWork } from './demo-seed.ts';
 import { createLogger } from './logger.ts';
 import { defaultScheduleSettings, ensureConnectionSchedules } from './schedules.ts';
 import { keyringFromEnv } from './secret-box.ts';
@@ -91,9 +91,10 @@ try {
   >[2]['sandboxes'];
 
   const keyring = keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dir, cfg.NODE_ENV);
-  const apiKey = demoApiKey(dir, cfg.DEMO_API_KEY);
+  const credentials = demoCredentials(dir, cfg.DEMO_API_KEY);
+  const apiKey = credentials.apiKey;
   const pool = createPool(database.url, 2);
-  const demo = await seedDemo(pool, keyring, { apiKey, sandboxes });
+  const demo = await seedDemo(pool, keyring, { credentials, sandboxes });
   await pool.end();
   // Each demo connection syncs on its own schedule (incremental every 15 minutes, full nightly).
   const payloadKeys = keyringFromEnv('PAYLOAD_KEYS', cfg.PAYLOAD_KEYS, dir, cfg.NODE_ENV);
@@ -112,6 +113,14 @@ try {
       ),
     );
   }
+  // The same demo agency the sandboxes were seeded with (sandbox-main.ts), as of today.
+  await whileTemporalStarts(() =>
+    startDemoWork(scheduler, mainTaskQueue(cfg.TASK_QUEUE_PREFIX), demo, {
+      seed: process.env.DEMO_SEED ?? 'demo',
+      clients: process.env.DEMO_CLIENTS ? Number(process.env.DEMO_CLIENTS) : undefined,
+      asOf: new Date().toISOString().slice(0, 10),
+    }),
+  );
   await scheduler.connection.close();
 
   const env = {
@@ -130,6 +139,7 @@ try {
     'Commission Hub is running.',
     `  API            ${api}   (OpenAPI: ${api}/openapi.json)`,
     `  API key        ${apiKey}`,
+    `  Console        ${api}/console   (sign in: ${credentials.email} / ${credentials.password})`,
     `  Temporal UI    ${temporal.uiUrl ?? '(external cluster)'}`,
     `  Sandboxes      ${join(dir, 'sandboxes.json')}`,
     `  Database       ${database.embedded ? `embedded PGlite in ${join(dir, 'pglite')}` : 'DATABASE_URL'}`,
