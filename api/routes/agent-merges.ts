@@ -191,7 +191,10 @@ export const agentMergeRoutes = new OpenAPIHono<AppEnv>()
       const db = c.get('db');
       const tenantId = c.get('tenantId');
       // A merged producer stays as a deleted row: its merges are still its history.
-      const { rows } = await db.query('select 1 from producers where tenant_id = $1 and id = $2', [tenantId, id]);
+      const { rows } = await db.query('select 1 from producers where tenant_id = $1 and id = $2', [
+        tenantId,
+        id,
+      ]);
       if (!rows[0]) throw new ProblemError('not-found', `No agent ${id}.`);
       const merges = await mergesOf(db, tenantId, id);
       return c.json({ data: merges.map(toMergeBody) }, 200);
