@@ -7,6 +7,7 @@
 import { ApplicationFailure, Context, getClient } from '@temporalio/activity';
 import { addDays, addMonths, generateAgency } from '../connectors/kit/demo-agency.ts';
 import { bookFor } from '../connectors/kit/demo-book.ts';
+import { loadRules, loadSplitPlans, recalculatePolicies } from '../db/commission-store.ts';
 import { withTransaction } from '../db/pool.ts';
 import { StatementWriter } from '../db/statement-store.ts';
 import {
@@ -85,6 +86,24 @@ export function createDemoCommissionActivities(deps: ActivityDeps) {
             );
           }
         }
+      });
+      // Priced here, before the statement is reconciled against them (the tenant's commission
+      // workflow would get to it too, but maybe after the reconciliation).
+      await withTransaction(deps.pool, async (db) => {
+        const { rows: policies } = await db.query<{ id: string }>(
+          'select id from policies where tenant_id = $1 and carrier_id = any($2::uuid[]) and deleted_at is null',
+          [input.tenantId, scheduled.map((c) => carrierId.get(c.name))],
+        );
+        const [rules, plans] = await Promise.all([
+          loadRules(db, input.tenantId),
+          loadSplitPlans(db, input.tenantId),
+        ]);
+        await recalculatePolicies(
+          db,
+          input.tenantId,
+          policies.map((p) => p.id),
+          { rules, plans },
+        );
       });
       await requestCommissionRecalculation(getClient(), taskQueue, input.tenantId, { all: true });
     }
