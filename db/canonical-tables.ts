@@ -37,6 +37,19 @@ const col = (field: string, cast: Cast = 'text'): ColumnSpec => ({
 
 type Loose = Record<string, unknown>;
 
+/** The stated producer shares with the producers their refs resolved to; null when none resolved. */
+function sharesWithParties(
+  shares: unknown,
+  refs: Record<string, string | null>,
+): { producerId: string; percent: string; role: string }[] | null {
+  if (!Array.isArray(shares)) return null;
+  const out = shares.flatMap((s: { percent: string; role: string }, i) => {
+    const producerId = refs[`share${i}`];
+    return producerId ? [{ producerId, percent: s.percent, role: s.role }] : [];
+  });
+  return out.length ? out : null;
+}
+
 export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
   client: {
     table: 'clients',
@@ -123,6 +136,7 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
       col('termPremiumCents', 'bigint'),
       col('commissionRate'),
       col('commissionRateSource'),
+      col('producerShares', 'jsonb'),
       col('currency'),
     ],
     requiredRefs: [],
@@ -149,6 +163,7 @@ export const canonicalTables: Record<CanonicalType, CanonicalTable> = {
         termPremiumCents: d.termPremiumCents ?? null,
         commissionRate: d.commissionRate ?? null,
         commissionRateSource: d.commissionRate ? (d.commissionRateSource ?? null) : null,
+        producerShares: sharesWithParties(d.producerShares, refs),
         currency: d.currency ?? 'USD',
       };
     },

@@ -8,11 +8,13 @@ import { addDays } from '../connectors/kit/demo-agency.ts';
 import { calculateExpected, calculateTermTransactions } from '../domain/commissions/calculate.ts';
 import { linkRenewalChains } from '../domain/commissions/renewal-chain.ts';
 import { NoRuleError } from '../domain/commissions/rules.ts';
+import { selectSplitPlan } from '../domain/commissions/splits.ts';
 import type {
   CommissionRule,
   CommissionTransaction,
   ExpectedCommission,
   PolicyTerm,
+  ProducerRole,
   SplitPlan,
   TransactionType,
 } from '../domain/commissions/types.ts';
@@ -128,6 +130,37 @@ export interface TermRow {
   policy_year: number | null;
   commission_rate?: string | null;
   commission_rate_source?: string | null;
+  producer_shares?: { producerId: string; percent: string; role: ProducerRole }[] | null;
+}
+
+/** Split plan ids that stand for the shares a system of record states: no split_plans row. */
+export const RECORDED_PLAN_PREFIX = 'recorded:';
+
+/**
+ * The shares the system of record states for the term, as a policy-level plan, when the agency
+ * has no split plan of its own for it (the agency's plans win, as its schedules do).
+ */
+function recordedSplitPlan(term: TermRow, policy: PolicyTerm, plans: readonly SplitPlan[]): SplitPlan | null {
+  const shares = term.producer_shares;
+  if (!shares?.length) return null;
+  try {
+    if (selectSplitPlan(plans, policy, policy.effectiveDate) !== null) return null;
+  } catch {
+    return null; // the agency's plans are ambiguous: that error is theirs to show
+  }
+  return {
+    id: `${RECORDED_PLAN_PREFIX}${term.commission_rate_source ?? 'ams'}:${term.id}`,
+    producerId: null,
+    policyId: term.id,
+    effectiveFrom: policy.effectiveDate,
+    effectiveTo: null,
+    entries: shares.map((s) => ({
+      producerId: s.producerId,
+      role: s.role,
+      newPercent: s.percent,
+      renewalPercent: s.percent,
+    })),
+  };
 }
 
 function hash(value: unknown): string {
@@ -163,7 +196,7 @@ export interface TransactionRow {
 export const TRANSACTION_COLUMNS = `id, policy_id, type, effective_date, premium_delta_cents, taxes_fees_cents, broker_fee_cents,
   cancel_method, commission_rate, commission_cents, commission_source, deleted_at`;
 export const TERM_COLUMNS = `id, tenant_id, carrier_id, mga_id, producer_id, line_of_business, state, effective_date, expiration_date,
-  original_inception_date, term_premium_cents, policy_year, commission_rate, commission_rate_source`;
+  original_inception_date, term_premium_cents, policy_year, commission_rate, commission_rate_source, producer_shares`;
 
 /**
  * Calculates a term's live transactions in order (a cancellation needs what came before it). One
@@ -211,13 +244,15 @@ export function calculateTerm(
           }
         : null,
   }));
+  const recordedPlan = recordedSplitPlan(term, policy, inputs.plans);
+  const plans = recordedPlan ? [...inputs.plans, recordedPlan] : inputs.plans;
   let outcomes: (ExpectedCommission | Error)[];
   try {
-    outcomes = calculateTermTransactions(txs, inputs.rules, inputs.plans);
+    outcomes = calculateTermTransactions(txs, inputs.rules, plans);
   } catch {
     outcomes = txs.map((tx) => {
       try {
-        return calculateExpected(tx, inputs.rules, inputs.plans);
+        return calculateExpected(tx, inputs.rules, plans);
       } catch (err) {
         return err as Error;
       }
@@ -271,7 +306,7 @@ export async function recalculatePolicies(
         tx: { ...tx, policy: undefined },
         policy,
         rule: expected?.ruleId ? rulesById.get(expected.ruleId) : null,
-        plan: expected?.splitPlanId ? plansById.get(expected.splitPlanId) : null,
+        plan: expected?.splitPlanId ? (plansById.get(expected.splitPlanId) ?? term.producer_shares) : null,
         error: outcome instanceof Error ? outcome.message : null,
       });
       result.transactions++;
@@ -329,7 +364,12 @@ export async function recalculatePolicies(
         writes.map((w) => w.expected?.rate ?? null),
         writes.map((w) => w.expected?.termKind ?? ((w.term.policy_year ?? 1) > 1 ? 'renewal' : 'new')),
         writes.map((w) => w.expected?.ruleId ?? null),
-        writes.map((w) => w.expected?.splitPlanId ?? null),
+        // A plan a system of record states has no split_plans row.
+        writes.map((w) =>
+          w.expected?.splitPlanId?.startsWith(RECORDED_PLAN_PREFIX)
+            ? null
+            : (w.expected?.splitPlanId ?? null),
+        ),
         writes.map((w) => JSON.stringify(w.expected?.splits ?? [])),
         writes.map((w) => w.expected?.houseCents ?? 0),
         writes.map((w) => JSON.stringify(w.expected?.explanation ?? [w.reason ?? 'not calculated'])),

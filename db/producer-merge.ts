@@ -49,6 +49,8 @@ export interface MergeMoved {
   planEntries: Positions[];
   commissionIds: string[];
   commissionSplits: Positions[];
+  /** Producer shares a system of record states on policies (absent in merges made before them). */
+  policyShares?: Positions[];
   /** Both producers as they were. */
   from: Snapshot;
   into: Snapshot;
@@ -126,6 +128,7 @@ async function repointArrays(
 
 const planEntries = { table: 'split_plans', column: 'entries' };
 const commissionSplits = { table: 'expected_commissions', column: 'splits' };
+const policyShares = { table: 'policies', column: 'producer_shares' };
 
 export async function mergeProducers(
   db: Queryable,
@@ -183,6 +186,7 @@ export async function mergeProducers(
     'update expected_commissions set producer_id = $3 where tenant_id = $1 and producer_id = $2 returning id',
   );
   const splits = await repointArrays(db, commissionSplits, tenantId, from, into);
+  const shares = await repointArrays(db, policyShares, tenantId, from, into);
 
   const merged = combine(b, a);
   const provenance = expandProvenance(b.provenance);
@@ -211,6 +215,7 @@ export async function mergeProducers(
     planEntries: entries,
     commissionIds,
     commissionSplits: splits,
+    policyShares: shares,
     from: snapshot(a),
     into: snapshot(b),
   };
@@ -292,6 +297,7 @@ export async function splitProducer(
     [tenantId, from, into, policyIds],
   );
   await repointArrays(db, commissionSplits, tenantId, into, from, m.commissionSplits);
+  if (m.policyShares) await repointArrays(db, policyShares, tenantId, into, from, m.policyShares);
 
   // The survivor gives back what it took from the merged producer and has not changed since.
   const codes = { ...(b.codes ?? {}) };

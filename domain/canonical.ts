@@ -88,6 +88,15 @@ export const policyDraft = z
     commissionRate: percentRate.nullable().optional(),
     /** Which system stated it: a provider ("applied-epic") or "api". */
     commissionRateSource: optionalText,
+    /**
+     * Who shares the agency commission, as the system of record states it (percents of the agency
+     * commission, in order; the parties resolve through the mapping's refs share0, share1, …).
+     */
+    producerShares: z
+      .array(z.object({ percent: percentRate, role: z.enum(['writing', 'servicing', 'referral']) }))
+      .max(4)
+      .nullable()
+      .optional(),
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/)

@@ -12,9 +12,9 @@
 // Line statuses are agency-configured codes: an unknown one is quarantined until an override
 // maps it. The line's commission percent (lines[].lineCommission, when a percentage of premium)
 // and each transaction's commission (percent and amount) are what Epic records the agency is
-// owed: they are the expectation when the agency has no schedule for the policy. Producer/broker
-// splits (lines[].producerBrokerCommission.schedules) have no canonical entity yet; they stay in
-// the source payloads.
+// owed: they are the expectation when the agency has no schedule for the policy. The line's
+// producer/broker commissions that are a percent of the agency commission are the policy's
+// producer shares (the split, when the agency has no split plan of its own for the policy).
 import type { StreamMappingInput } from './engine.ts';
 
 const producerFields = (kind: 'producer' | 'broker_external') => ({
@@ -91,8 +91,19 @@ export const appliedEpicMappings: Record<string, StreamMappingInput> = {
         },
       },
       termPremiumCents: { path: 'premium.estimated.decimal', transform: 'cents' },
+      producerShares: { path: 'shares' },
     },
     refs: {
+      // The parties of producerShares, in its order: an employee or an outside broker each.
+      ...Object.fromEntries(
+        [0, 1, 2, 3].map((i) => [
+          `share${i}`,
+          [
+            { stream: 'employees', path: `shares.${i}.employee` },
+            { stream: 'brokers', path: `shares.${i}.broker` },
+          ],
+        ]),
+      ),
       clientId: { stream: 'clients', path: 'client' },
       carrierId: { stream: 'companies', path: 'lines.0.issuingCompany' },
       producerId: {

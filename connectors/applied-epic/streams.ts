@@ -157,6 +157,39 @@ function normaliseCommissions(c: EpicProducerBrokerCommissions): unknown {
   return normalise({ ...c, schedules });
 }
 
+/** Producer/broker shares beyond this many on one line are not read (Epic lines carry two or three). */
+export const maxProducerShares = 4;
+
+/**
+ * Who Epic says shares the first line's agency commission, as percents of that commission:
+ * producers paid (the first is the writer) and outside brokers paid (a referral). Shares of
+ * another kind (a flat fee, a percent of premium, a broker receivable) are not a split of the
+ * agency commission and are left out. `employee` or `broker` names the account, so the mapping
+ * resolves it in the right stream.
+ */
+function producerShares(c: EpicProducerBrokerCommissions | null): Record<string, unknown>[] {
+  const items =
+    [...(c?.schedules ?? [])].sort((a, b) => Number(a.id) - Number(b.id))[0]?.producerBrokerCommissions ?? [];
+  const out: Record<string, unknown>[] = [];
+  for (const item of [...items].sort(byPayee)) {
+    const type = item.producerBroker?.type;
+    const account = item.producerBroker?.account;
+    const percent = item.commissionPercent;
+    if (item.commissionType !== 'PERCENTAGE_OF_COMMISSION' || typeof percent !== 'number' || !account)
+      continue;
+    if (type === 'PRODUCER_PAYABLE')
+      out.push({
+        employee: account,
+        percent: String(percent),
+        role: out.some((s) => s.employee) ? 'servicing' : 'writing',
+      });
+    else if (type === 'BROKER_PAYABLE')
+      out.push({ broker: account, percent: String(percent), role: 'referral' });
+    if (out.length === maxProducerShares) break;
+  }
+  return out;
+}
+
 export interface PolicyParts {
   policy: EpicPolicy;
   lines: { line: EpicLine; commissions: EpicProducerBrokerCommissions | null }[];
@@ -188,6 +221,13 @@ export function normalisePolicy(parts: PolicyParts): Record<string, unknown> {
         own && own.type === 'PERCENTAGE_OF_PREMIUM' && typeof own.percent === 'number' ? own.percent : null;
       return l;
     });
+  payload.shares = producerShares(
+    [...parts.lines].sort(
+      (a, b) =>
+        String(a.line.effectiveOn ?? '').localeCompare(String(b.line.effectiveOn ?? '')) ||
+        (a.line.id < b.line.id ? -1 : 1),
+    )[0]?.commissions ?? null,
+  );
   return payload;
 }
 

@@ -14,6 +14,7 @@ import { StatementRows } from './0012-statement-rows.ts';
 import { SettleWithinTolerance } from './0013-settle-within-tolerance.ts';
 import { RecordedCommissions } from './0014-recorded-commissions.ts';
 import { ProducerMerges } from './0016-producer-merges.ts';
+import { ProducerShares } from './0020-producer-shares.ts';
 
 export const migrations = [
   { name: '0001-canonical-core', class: CanonicalCore },
@@ -31,4 +32,5 @@ export const migrations = [
   { name: '0013-settle-within-tolerance', class: SettleWithinTolerance },
   { name: '0014-recorded-commissions', class: RecordedCommissions },
   { name: '0016-producer-merges', class: ProducerMerges },
+  { name: '0020-producer-shares', class: ProducerShares },
 ];

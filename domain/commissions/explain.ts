@@ -86,6 +86,10 @@ const roleWords: Record<ProducerRole, string> = {
 };
 
 export function describeSplitPlan(plan: SplitPlan): string {
+  // "recorded:<system>:<policy>": the shares the system of record states for the policy.
+  const recorded = /^recorded:([^:]+):/.exec(plan.id);
+  if (recorded)
+    return `The producer shares ${recorded[1] === 'applied-epic' ? 'Applied Epic' : recorded[1]} records for the policy`;
   const scope =
     plan.policyId !== null
       ? `override for policy ${plan.policyId}`

@@ -82,6 +82,32 @@ describe('commission intelligence through the API', () => {
       (await json<{ data: unknown[] }>(h.request('GET', '/v1/commissions/rate-discrepancies', { apiKey })))
         .data,
     ).toEqual([]);
+    // Epic's producer/broker commissions split each one: the writer's share of the agency
+    // commission (40% on new business, 30% on renewals in the demo book), a referral broker's 10%.
+    const { rows: shared } = await h.pool.query(
+      `select e.agency_cents, e.splits, e.house_cents, e.term_kind, e.explanation, p.producer_shares
+         from expected_commissions e join policies p on p.id = e.policy_id
+        where e.tenant_id = $1 and p.producer_shares is not null and e.agency_cents > 0`,
+      [tenantId],
+    );
+    expect(shared.length).toBeGreaterThan(20);
+    for (const r of shared) {
+      const shares = r.producer_shares as { producerId: string; percent: string }[];
+      const splits = r.splits as { producerId: string; percent: string; cents: number }[];
+      expect(splits.map((x) => [x.producerId, Number(x.percent)])).toEqual(
+        shares.map((x) => [x.producerId, Number(x.percent)]),
+      );
+      expect(splits.reduce((sum, x) => sum + x.cents, 0) + Number(r.house_cents)).toBe(
+        Number(r.agency_cents),
+      );
+      expect((r.explanation as string[]).join(' ')).toMatch(/producer shares Applied Epic records/);
+    }
+    expect(
+      shared.some(
+        (r) =>
+          (r.producer_shares as { percent: string }[])[0]!.percent === (r.term_kind === 'new' ? '40' : '30'),
+      ),
+    ).toBe(true);
 
     const { data: carriers } = await json<{ data: { id: string; name: string }[] }>(
       h.request('GET', '/v1/carriers?limit=200', { apiKey }),
@@ -266,7 +292,17 @@ describe('commission intelligence through the API', () => {
     const earnings = await json<{ data: { share_cents: number }[]; total_share_cents: number }>(
       h.request('GET', `/v1/agents/${writer}/commissions`, { apiKey }),
     );
-    expect(earnings.total_share_cents).toBe(split.reduce((s, r) => s + r.splits[0].cents, 0));
+    // Their earnings: their book's shares, and the shares Epic records for them on colleagues' policies.
+    const { rows: everyShare } = await h.pool.query(
+      `select coalesce(sum((x->>'cents')::bigint), 0)::bigint as cents
+         from expected_commissions e, jsonb_array_elements(e.splits) x
+        where e.tenant_id = $1 and x->>'producerId' = $2`,
+      [tenantId, writer],
+    );
+    expect(earnings.total_share_cents).toBe(Number(everyShare[0].cents));
+    expect(earnings.total_share_cents).toBeGreaterThanOrEqual(
+      split.reduce((s, r) => s + r.splits[0].cents, 0),
+    );
 
     // One policy's commission goes wholly to another producer.
     const { rows: target } = await h.pool.query(

@@ -274,6 +274,7 @@ describe('policies map to policy terms', () => {
       clientId: { kind: 'source', stream: 'clients', externalId: docPolicy.client },
       carrierId: { kind: 'source', stream: 'companies', externalId: docLine.issuingCompany },
       producerId: { kind: 'source', stream: 'employees', externalId: 'b2c3d4e5-f6a7-4b5c-9d0e-1f2a3b4c5d6e' },
+      share0: { kind: 'source', stream: 'brokers', externalId: '0b0b0b0b-0000-4000-8000-000000000002' },
     });
   });
 
@@ -292,6 +293,59 @@ describe('policies map to policy terms', () => {
     expect(status('REN')).toBe('expired');
     expect(status('NRN')).toBe('lost');
     expect(status('RWL')).toBe('active');
+  });
+
+  test("the line's producer/broker commissions that are a percent of the commission become the policy's producer shares", () => {
+    // The doc's producer is paid a percent of premium (not a share of the agency commission): left out.
+    const doc = mapRecord(mappings.policies!, policyPayload());
+    expect(doc.ok === true && (doc.draft as { producerShares: unknown }).producerShares).toEqual([
+      { percent: '10', role: 'referral' },
+    ]);
+    expect(doc.ok === true && doc.refs.share0).toEqual({
+      kind: 'source',
+      stream: 'brokers',
+      externalId: '0b0b0b0b-0000-4000-8000-000000000002',
+    });
+    const shared = normalisePolicy({
+      policy: docPolicy,
+      lines: [
+        {
+          line: docLine,
+          commissions: {
+            ...docCommissions,
+            schedules: [
+              {
+                ...docCommissions.schedules![0]!,
+                producerBrokerCommissions: [
+                  { ...producer, commissionType: 'PERCENTAGE_OF_COMMISSION', commissionPercent: 24 },
+                  {
+                    ...producer,
+                    id: 'second-writer',
+                    producerBroker: {
+                      type: 'PRODUCER_PAYABLE',
+                      account: 'c3c3c3c3-0000-4000-8000-000000000003',
+                    },
+                    commissionType: 'PERCENTAGE_OF_COMMISSION',
+                    commissionPercent: 16,
+                    productionCredit: 40,
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+      originalPolicyNumber: null,
+    });
+    const r = mapRecord(mappings.policies!, shared);
+    expect(r.ok === true && (r.draft as { producerShares: unknown }).producerShares).toEqual([
+      { percent: '24', role: 'writing' },
+      { percent: '16', role: 'servicing' },
+    ]);
+    expect(r.ok === true && [r.refs.share0, r.refs.share1]).toEqual([
+      { kind: 'source', stream: 'employees', externalId: producer.producerBroker.account },
+      { kind: 'source', stream: 'employees', externalId: 'c3c3c3c3-0000-4000-8000-000000000003' },
+    ]);
   });
 
   test('a line paid as a flat fee records no commission rate for the policy', () => {
