@@ -15,6 +15,13 @@ import type { ActivityDeps } from './deps.ts';
 
 const BATCH = 500;
 
+/**
+ * Events are numbered when written but seen when committed, so an event can appear behind a
+ * cursor that has moved past it (a long API write committing after a short one). Every pass reads
+ * the last minutes again as well: recalculating a term whose inputs did not change writes nothing.
+ */
+const recentWindow = '3 minutes';
+
 export interface RecalculateInput {
   tenantId: string;
   afterSeq: number;
@@ -73,9 +80,10 @@ export function createCommissionActivities(deps: ActivityDeps) {
       const { rows } = await pool.query<{ seq: number; policy_id: string | null }>(
         `select e.seq, case when e.entity_type = 'policy' then e.entity_id else t.policy_id end as policy_id
            from change_events e left join policy_transactions t on e.entity_type = 'policy_transaction' and t.id = e.entity_id
-          where e.tenant_id = $1 and e.seq > $2 and e.op is not null and e.entity_type in ('policy', 'policy_transaction')
+          where e.tenant_id = $1 and (e.seq > $2 or e.occurred_at > now() - $3::interval)
+            and e.op is not null and e.entity_type in ('policy', 'policy_transaction')
           order by e.seq limit 5000`,
-        [input.tenantId, input.afterSeq],
+        [input.tenantId, input.afterSeq, recentWindow],
       );
       policyIds = [
         ...new Set([

@@ -151,17 +151,24 @@ const dateText = `(?:\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{2,4}|(?:${months})\\.?\\s+\\d
  */
 export function statementPeriod(preamble: readonly string[], order: DayMonthOrder = 'mdy'): StatementPeriod {
   const out: StatementPeriod = { start: null, end: null, statementDate: null, evidence: [] };
-  const date = (text: string) => {
-    const d = parseDate(text.replace(/,/g, ' ').replace(/\s+/g, ' '), order);
-    return d.ok ? d.value : null;
+  // The columns' day/month order first; dates that only read the other way together are read that
+  // way (a title is typed by a person, not by the report writer that printed the columns).
+  const orders: DayMonthOrder[] = [order, order === 'mdy' ? 'dmy' : 'mdy'];
+  const readAll = (texts: string[]): string[] | null => {
+    for (const o of orders) {
+      const read = texts.map((t) => parseDate(t.replace(/,/g, ' ').replace(/\s+/g, ' '), o));
+      if (read.every((d) => d.ok)) return read.map((d) => (d as { value: string }).value);
+    }
+    return null;
   };
+  const date = (text: string) => readAll([text])?.[0] ?? null;
   for (const line of preamble) {
     const text = line.replace(/\s+/g, ' ').trim();
     const lower = text.toLowerCase();
     if (out.start === null) {
       const range = new RegExp(`(${dateText})\\s*(?:-|–|—|to|thru|through)\\s*(${dateText})`, 'i').exec(text);
       if (range && /period|from|statement|dates?|month|commission|activity/i.test(text)) {
-        const [start, end] = [date(range[1]!), date(range[2]!)];
+        const [start, end] = readAll([range[1]!, range[2]!]) ?? [null, null];
         if (start && end && start <= end) {
           out.start = start;
           out.end = end;

@@ -188,7 +188,8 @@ export interface ValidatorOptions {
 
 /** The order a mapping's date format implies for ambiguous dates. */
 export function mappingDateOrder(mapping: ColumnMapping): DayMonthOrder {
-  return mapping.dateFormat.startsWith('DD') ? 'dmy' : 'mdy';
+  // Only a numeric day-first layout says so: "05-APR-2026" names its month and says nothing.
+  return mapping.dateFormat === 'DD/MM/YYYY' ? 'dmy' : 'mdy';
 }
 
 /**
@@ -417,6 +418,19 @@ export function createStatementValidator(
       if (/^[A-Z]{3}$/.test(code)) currency = code;
       else fail('currency', currencyRaw, 'not an ISO currency code');
     }
+    // A line's text is stored and matched as it is: a megabyte name is not a name.
+    const producerCode = optional(cells, 'producerCode');
+    const lineOfBusiness = optional(cells, 'lineOfBusiness');
+    const texts: [StatementField, string][] = [
+      ['policyNumber', policyNumber],
+      [index.insuredName ? 'insuredName' : 'insuredLastName', insuredName],
+      ['transactionType', typeRaw],
+      ['producerCode', producerCode],
+      ['lineOfBusiness', lineOfBusiness],
+    ];
+    for (const [field, text] of texts)
+      if (text.length > maxStoredCellChars)
+        fail(field, text, `longer than ${maxStoredCellChars.toLocaleString('en-US')} characters`);
     if (errors.length === 0) {
       if (fileCurrency === null) fileCurrency = { code: currency, row: row.row };
       else if (fileCurrency.code !== currency) {
@@ -439,8 +453,6 @@ export function createStatementValidator(
       if (i < keys.length) raw[keys[i]!] = clip(c, maxStoredCellChars);
       else if (c !== '') raw[`Column ${i + 1}`] = clip(c, maxStoredCellChars);
     });
-    const producerCode = optional(cells, 'producerCode');
-    const lineOfBusiness = optional(cells, 'lineOfBusiness');
     return {
       kind: 'line',
       line: {

@@ -1132,6 +1132,15 @@ describe('values as carriers write them', () => {
       end: null,
       statementDate: null,
     });
+    // Columns read day/month do not make a title's US dates unreadable: both dates read one way.
+    expect(statementPeriod(['Statement Period: 09/01/2026 - 09/30/2026'], 'dmy')).toMatchObject({
+      start: '2026-09-01',
+      end: '2026-09-30',
+    });
+    expect(statementPeriod(['Statement Period: 01/09/2026 - 30/09/2026'], 'mdy')).toMatchObject({
+      start: '2026-09-01',
+      end: '2026-09-30',
+    });
   });
 
   test('presets are valid saved mappings', () => {
