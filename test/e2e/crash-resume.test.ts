@@ -35,7 +35,8 @@ describe('crash-proof resume', () => {
       asOf: '2026-11-01',
     });
     const connectionId = await hubspotConnection(h, tenantId, account);
-    await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { latencyMs: 25 });
+    // The vendor holds the sync's ninth request until the worker is dead, whatever the load.
+    await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { latencyMs: 25, holdAfterRequests: 8 });
 
     // A separate worker process, as in production; this test file runs no worker of its own yet.
     const worker = forkEntry(
@@ -59,10 +60,11 @@ describe('crash-proof resume', () => {
       const { rows } = await h.pool.query(`select counts from sync_runs where connection_id = $1`, [
         connectionId,
       ]);
-      return rows[0]?.counts?.pages >= 6 ? rows[0].counts : null;
+      return rows[0]?.counts?.pages >= 4 ? rows[0].counts : null;
     }, 'the sync to commit a few pages');
     worker.kill('SIGKILL');
     await stopChild(worker);
+    await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { holdAfterRequests: -1 });
 
     await h.startWorker();
     const result = await syncResult(h, connectionId, 120_000);

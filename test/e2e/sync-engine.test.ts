@@ -116,7 +116,8 @@ describe('vendor trouble', () => {
     ).results;
     for (const d of deals.filter((x) => !x.archived).slice(0, 3))
       await sandboxAdmin(`${account.adminUrl}/objects/deals/${d.id}`, 'DELETE');
-    await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { latencyMs: 60 });
+    // The vendor holds the sync's fourth request, so the token is certainly revoked mid-sync.
+    await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { latencyMs: 60, holdAfterRequests: 3 });
     await startSync(h, { connectionId, tenantId }, 'full', { budgetMs: 500 });
     await waitFor(
       async () =>
@@ -124,6 +125,7 @@ describe('vendor trouble', () => {
       'the second full sync to be under way',
     );
     await sandboxAdmin(`${account.adminUrl}/tokens/${account.accessToken}`, 'DELETE');
+    await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { holdAfterRequests: -1 });
 
     await expect(syncResult(h, connectionId)).rejects.toThrow();
     const last = (await runs(connectionId)).at(-1);

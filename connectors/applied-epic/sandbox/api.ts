@@ -65,7 +65,7 @@
 //     production credit (60/40) with a second producer on some lines; no payable contracts or
 //     commission agreements are seeded.
 import { type Context, Hono } from 'hono';
-import { sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
 import { bearerAuth, type EpicEnv, problem, requireScope } from './auth.ts';
 import {
   accountTypes,
@@ -413,6 +413,7 @@ export function appliedEpicApi(sandbox: AppliedEpicSandbox): Hono<EpicEnv> {
   // Chaos and the (assumed) rate limit, metered per database after the token is known.
   app.use('*', async (c, next) => {
     const db = c.get('database');
+    await holdIfAsked(() => db.chaos);
     const chaos = db.chaos;
     if (chaos.latencyMs) await sleep(chaos.latencyMs);
     db.requestCount++;

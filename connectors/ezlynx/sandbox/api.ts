@@ -49,7 +49,7 @@
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
-import { sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
 import { type EzlynxAgency, type EzRecord, isResourceType, type ResourceType } from './agency.ts';
 import type { EzlynxSandbox } from './sandbox.ts';
 
@@ -254,6 +254,7 @@ export function ezlynxApi(sandbox: EzlynxSandbox): Hono<Env> {
       );
     }
     c.set('agency', agency);
+    await holdIfAsked(() => agency.chaos);
     const chaos = agency.chaos;
     if (chaos.latencyMs) await sleep(chaos.latencyMs);
     agency.requestCount++;

@@ -61,7 +61,7 @@
 //   the changed ones [V: the `deleted` parameter, "include deleted clients"].
 // - A deleted policy stays on its client file with status "Void" (and a new `modified`).
 import { type Context, Hono, type Next } from 'hono';
-import { sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
 import { API_VERSION, clientSections, type HsClient, type HsInclude, MAX_BATCH } from '../client.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE, type HawkSoftAgency, type StoredClient } from './agency.ts';
 import type { HawkSoftSandbox, Partner } from './sandbox.ts';
@@ -98,6 +98,7 @@ function render(client: StoredClient, include: HsInclude[]): HsClient {
 /** Chaos and the rate window, in the order HawkSoft's gateway would apply them. */
 async function meter(c: Context<Env>, next: Next) {
   const agency = c.get('agency');
+  await holdIfAsked(() => agency.chaos);
   const chaos = agency.chaos;
   agency.requestCount++;
   if (chaos.latencyMs) await sleep(chaos.latencyMs);

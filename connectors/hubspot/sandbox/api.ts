@@ -5,7 +5,7 @@
 // pipelines and custom properties (the renewal pipeline and unique external-id property the hub
 // sets up). Assumptions for tasks, pipelines and unique properties are listed in portal.ts.
 import { type Context, Hono } from 'hono';
-import { sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
 import {
   associationTypeIds,
   type HsObjectType,
@@ -196,6 +196,9 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
   app.use('*', async (c, next) => {
     const auth = c.req.header('authorization') ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    // A held request is checked when released: a token revoked meanwhile is refused.
+    const holding = sandbox.portalForToken(token);
+    if (holding) await holdIfAsked(() => holding.chaos);
     const portal = sandbox.portalForToken(token);
     if (!portal) {
       return c.json(

@@ -21,6 +21,11 @@ export const chaosSchema = z.object({
   rateLimitNext: z.number().int().min(0).default(0),
   /** Answer exactly the next N requests with a 5xx (then carry on normally). */
   serverErrorNext: z.number().int().min(0).default(0),
+  /**
+   * Hold every request after this many more until chaos changes again (-1 = off): a test can then
+   * act (revoke a token, kill a worker) while a sync is certainly unfinished, whatever the load.
+   */
+  holdAfterRequests: z.number().int().min(-1).default(-1),
 });
 export type Chaos = z.infer<typeof chaosSchema>;
 
@@ -65,3 +70,10 @@ export class RollingWindow {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Counts a request against holdAfterRequests, and once it is spent holds until released. */
+export async function holdIfAsked(current: () => Chaos): Promise<void> {
+  const chaos = current();
+  if (chaos.holdAfterRequests > 0) chaos.holdAfterRequests--;
+  else if (chaos.holdAfterRequests === 0) while (current().holdAfterRequests === 0) await sleep(25);
+}

@@ -40,7 +40,7 @@
 //   as the exact decimal text sent (never through a binary float).
 // - Webhooks (sandbox.ts): one notification per realm ~20 ms after its changes, not retried.
 import { type Context, Hono } from 'hono';
-import { sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
 import {
   type Condition,
   type EntityName,
@@ -170,6 +170,7 @@ export function quickbooksApi(sandbox: QuickBooksSandbox): Hono<Env> {
     }
     realm.inFlight++;
     try {
+      await holdIfAsked(() => realm.chaos);
       if (chaos.latencyMs) await sleep(chaos.latencyMs);
       await next();
     } finally {

@@ -65,7 +65,7 @@
 //   base64(HMAC-SHA256(secret, "<timestamp>.<raw body>")). A failed POST is not retried.
 import { type Context, Hono } from 'hono';
 import { parseMoneyToCents } from '../../../domain/money.ts';
-import { sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
 import {
   type ChangeEvent,
   type FieldDef,
@@ -789,6 +789,7 @@ export function salesforceApi(sandbox: SalesforceSandbox): Hono<Env> {
     const org = session.org;
     c.set('org', org);
     c.set('userId', session.userId);
+    await holdIfAsked(() => org.chaos);
     const chaos = org.chaos;
     if (chaos.latencyMs) await sleep(chaos.latencyMs);
     org.requestCount++;
