@@ -60,8 +60,9 @@ describe('crash-proof resume', () => {
       const { rows } = await h.pool.query(`select counts from sync_runs where connection_id = $1`, [
         connectionId,
       ]);
-      return rows[0]?.counts?.pages >= 4 ? rows[0].counts : null;
-    }, 'the sync to commit a few pages');
+      const { chaos } = await sandboxAdmin<{ chaos: { heldRequests: number } }>(account.adminUrl);
+      return rows[0]?.counts?.pages >= 4 && chaos.heldRequests > 0 ? rows[0].counts : null;
+    }, 'the sync to commit a few pages and wait on the vendor');
     worker.kill('SIGKILL');
     await stopChild(worker);
     await sandboxAdmin(`${account.adminUrl}/chaos`, 'PUT', { holdAfterRequests: -1 });

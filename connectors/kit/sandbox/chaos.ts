@@ -26,6 +26,8 @@ export const chaosSchema = z.object({
    * act (revoke a token, kill a worker) while a sync is certainly unfinished, whatever the load.
    */
   holdAfterRequests: z.number().int().min(-1).default(-1),
+  /** Requests being held right now (reported; a test waits for one before it acts). */
+  heldRequests: z.number().int().min(0).default(0),
 });
 export type Chaos = z.infer<typeof chaosSchema>;
 
@@ -75,5 +77,10 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function holdIfAsked(current: () => Chaos): Promise<void> {
   const chaos = current();
   if (chaos.holdAfterRequests > 0) chaos.holdAfterRequests--;
-  else if (chaos.holdAfterRequests === 0) while (current().holdAfterRequests === 0) await sleep(25);
+  else if (chaos.holdAfterRequests === 0) {
+    chaos.heldRequests++;
+    while (current().holdAfterRequests === 0) await sleep(25);
+    // Releasing replaced the object with a copy of the count.
+    current().heldRequests = Math.max(0, current().heldRequests - 1);
+  }
 }
