@@ -147,12 +147,18 @@ export function createSyncActivities(deps: ActivityDeps) {
       return { done: true, pages: 0, counts: zeroCounts() };
     }
     const cursor = state?.cursor ?? null;
+    const answerWithinMs = vendorDeadline(ctx.info.heartbeatTimeoutMs);
     const read = (cp: Json): Promise<Page> =>
-      session
-        .read({ stream: input.stream, mode: input.mode, cursor, checkpoint: cp, runStartedAt })
-        .catch((err: unknown) => {
-          throw err instanceof ConnectorError ? toActivityFailure(err) : err;
-        });
+      withinDeadline(
+        session.read({ stream: input.stream, mode: input.mode, cursor, checkpoint: cp, runStartedAt }),
+        answerWithinMs,
+        conn.provider,
+      ).catch(async (err: unknown) => {
+        if (!(err instanceof ConnectorError)) throw err;
+        // The run shows the vendor's last error while Temporal retries (cleared by the next page).
+        if (err.retryable) await noteVendorError(pool, input.syncRunId, err);
+        throw toActivityFailure(err);
+      });
 
     // Resolving quarantine costs a statement per page; skip it while the stream has none open.
     let openQuarantine = await hasOpenQuarantine(pool, conn.id, input.stream);
@@ -347,6 +353,42 @@ export function createSyncActivities(deps: ActivityDeps) {
   }
 
   return { beginSyncRun, syncStream, completeSyncRun, failSyncRun };
+}
+
+/**
+ * How long one page may take: within the heartbeat timeout (no heartbeat is sent while waiting
+ * on the vendor, and a wait that long ended the attempt before), so a vendor that stops answering
+ * fails as a vendor outage, with its name, rather than as a worker presumed dead.
+ */
+function vendorDeadline(heartbeatTimeoutMs: number | undefined): number | null {
+  return heartbeatTimeoutMs ? Math.floor(heartbeatTimeoutMs * 0.8) : null;
+}
+
+function withinDeadline<T>(work: Promise<T>, ms: number | null, provider: string): Promise<T> {
+  if (ms === null) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ConnectorError('vendor_outage', `no page from ${provider} within ${(ms / 1000).toFixed(1)} s`),
+        ),
+      ms,
+    );
+  });
+  // The request itself is abandoned, not aborted: connectors own their transports.
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+async function noteVendorError(pool: Pool, syncRunId: string, err: ConnectorError): Promise<void> {
+  const failure = toActivityFailure(err);
+  await pool
+    .query(`update sync_runs set error = $2, failure_class = $3 where id = $1 and status = 'running'`, [
+      syncRunId,
+      err.message.slice(0, 2000),
+      failure.type,
+    ])
+    .catch(() => {}); // the retry goes on whether or not the note was written
 }
 
 /** Starts (idempotently) the decision workflow of each newly opened conflict. */

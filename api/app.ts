@@ -2,16 +2,19 @@
 // results. Cross-cutting concerns are middleware; resources are sub-apps in api/routes/.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { trace } from '@opentelemetry/api';
-import { HTTPException } from 'hono/http-exception';
 import { httpMetrics } from '../runtime/metrics.ts';
 import { ApiKeyCache } from './api-key-cache.ts';
 import { AuditWriter, auditCalls } from './audit.ts';
 import { consoleRoutes } from './console/routes.ts';
 import type { ApiDeps, AppEnv } from './deps.ts';
+import { problemForError } from './error-problems.ts';
 import { idempotency } from './idempotency.ts';
 import { apiKeyAuth, requestId } from './middleware.ts';
-import { ProblemError, problemResponse } from './problem.ts';
+import { announceLimits, limitsDescription } from './openapi-limits.ts';
+import { problemResponse } from './problem.ts';
 import { RateLimiter, rateLimit } from './rate-limit.ts';
+import { requestLimits } from './request-limits.ts';
+import { routeBodies } from './route-bodies.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { agentMergeRoutes } from './routes/agent-merges.ts';
 import { agentRoutes } from './routes/agents.ts';
@@ -88,6 +91,12 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/*', apiKeyAuth);
   app.use('/v1/*', rateLimit(new RateLimiter(deps.pool)));
   app.use('/v1/*', auditCalls(audit));
+  // Bounds on the URL and the body, for every documented route (after authentication, so an
+  // unknown caller's body is never read): api/request-limits.ts.
+  app.use(
+    '*',
+    requestLimits(() => app.openAPIRegistry.definitions),
+  );
   app.use('/v1/*', idempotency);
   app.use('/v1/*', tenantTransaction);
 
@@ -124,14 +133,22 @@ export function createApp(deps: ApiDeps) {
   app.route('/', ledgerRoutes);
   app.route('/', webhookRoutes);
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Commission Hub API',
-      version: '1.0.0',
-      description: 'Commission intelligence for insurance agencies.',
-    },
-  });
+  // The document announces the request limits it is enforced with (api/openapi-limits.ts).
+  app.get('/openapi.json', (c) =>
+    c.json(
+      announceLimits(
+        app.getOpenAPI31Document({
+          openapi: '3.1.0',
+          info: {
+            title: 'Commission Hub API',
+            version: '1.0.0',
+            description: `Commission intelligence for insurance agencies.\n\n${limitsDescription}`,
+          },
+        }),
+        routeBodies(app.openAPIRegistry.definitions),
+      ),
+    ),
+  );
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
@@ -140,9 +157,9 @@ export function createApp(deps: ApiDeps) {
 
   app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
-    if (err instanceof ProblemError) return problemResponse(c, err.problem, err.detail, err.extra);
-    if (err instanceof HTTPException && err.status === 400)
-      return problemResponse(c, 'validation', err.message);
+    // A bad request, however deep it got, is answered as one: api/error-problems.ts.
+    const mapped = problemForError(err);
+    if (mapped) return problemResponse(c, mapped.problem, mapped.detail || undefined, mapped.extra);
     deps.logger.error(
       { err, requestId: c.get('requestId'), tenantId: c.get('tenantId'), path: c.req.path },
       'unhandled error',

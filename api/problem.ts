@@ -4,12 +4,14 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export const problemTypes = {
+  malformed: { status: 400, title: 'The request cannot be read' },
   unauthorized: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Missing scope' },
   'not-found': { status: 404, title: 'Not found' },
   validation: { status: 422, title: 'The request is not valid' },
   'not-a-statement': { status: 422, title: 'Not a statement we can read' },
   'too-large': { status: 413, title: 'Too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   conflict: { status: 409, title: 'Conflict' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'A dependency is unavailable' },

@@ -1,8 +1,9 @@
 // Every /v1 request works inside one database transaction that runs as the restricted role
 // chub_app with app.tenant_id set: PostgreSQL's row-level security then hides every other
 // tenant's rows even from a query that forgot its tenant filter. The transaction commits when
-// the handler succeeds and rolls back when it throws. Work that must see the committed rows (a
-// signal to a workflow that will read them) is queued with afterCommit and runs after the commit.
+// the handler succeeds and rolls back when it throws or answers 4xx or 5xx. Work that must see
+// the committed rows (a signal to a workflow that will read them) is queued with afterCommit and
+// runs after the commit.
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './deps.ts';
 
@@ -23,7 +24,8 @@ export const tenantTransaction: MiddlewareHandler<AppEnv> = async (c, next) => {
     );
     c.set('db', client);
     await next();
-    failed = c.error !== undefined || c.res.status >= 500;
+    // A refused request changes nothing, whatever the handler wrote before it refused.
+    failed = c.error !== undefined || c.res.status >= 400;
   } catch (err) {
     failed = true;
     throw err;

@@ -36,6 +36,8 @@ export interface MappedRecord {
   refs: Record<string, Ref>;
   resolved: Record<string, string | null>;
   stamp: SourceStamp;
+  /** The record states only what it carries: an absent (null) field is left as it is, not cleared. */
+  partial?: boolean;
 }
 
 export interface WriteScope {
@@ -269,16 +271,17 @@ export async function upsertCanonical(
         continue;
       }
       const before = 'values' in state ? state.values : state.fields;
+      const stated = (f: string) => !m.partial || (incoming[f] !== null && incoming[f] !== undefined);
       const merged = mergeWithRules(
         before,
         yielding(state.provenance, before),
         incoming,
-        contested,
+        contested.filter(stated),
         m.stamp,
         (f) => ruleFor(rules, entity, f),
       );
       for (const f of table.accumulated ?? []) {
-        if (sameValue(merged.values[f], incoming[f])) continue;
+        if (!stated(f) || sameValue(merged.values[f], incoming[f])) continue;
         merged.values[f] = incoming[f];
         merged.provenance[f] = m.stamp;
         merged.changedFields.push(f);

@@ -325,8 +325,11 @@ const countKeys = [
   'pages',
 ] as const;
 
-/** `update sync_runs … where id = $5` adding the count deltas given as parameters $first… */
+/**
+ * `update sync_runs … where id = $5` adding the count deltas given as parameters $first…; a page
+ * that arrived means the vendor answers again, so a vendor error noted while retrying is cleared.
+ */
 function runCountsUpdate(first: number): string {
   const parts = countKeys.map((k, i) => `'${k}', coalesce((counts->>'${k}')::bigint, 0) + $${first + i}`);
-  return `update sync_runs set counts = jsonb_build_object(${parts.join(', ')}) where id = $5`;
+  return `update sync_runs set counts = jsonb_build_object(${parts.join(', ')}), error = null, failure_class = null where id = $5`;
 }

@@ -31,6 +31,8 @@ export interface SourceWrite {
   canonicalId?: string;
   /** When the origin changed the record; now when not given. Latest-wins compares these. */
   updatedAt?: string;
+  /** An update that carries only some fields (an inbound push): what it omits is left as it is. */
+  partial?: boolean;
 }
 
 export interface SourceWriteOutcome {
@@ -129,6 +131,7 @@ export async function writeSourceRecords(
       draft: w.draft,
       refs: {},
       resolved: w.resolved,
+      partial: w.partial,
       stamp: {
         connectionId: scope.connectionId,
         provider: scope.provider,

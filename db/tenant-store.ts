@@ -16,7 +16,6 @@ export const allScopes = [
   'webhooks:write',
   'analytics:read',
   'api-keys:write',
-  'codec:decode',
 ] as const;
 export type Scope = (typeof allScopes)[number] | '*';
 

@@ -1,25 +1,28 @@
 // The canonical model as it arrives from a mapping: drafts validated with zod before they
 // touch the database. The same names as the database columns and the API fields.
 import { z } from 'zod';
+import { MAX_CENTS } from './money.ts';
 
 export const canonicalTypes = ['client', 'carrier', 'producer', 'policy', 'policy_transaction'] as const;
 export type CanonicalType = (typeof canonicalTypes)[number];
 
+/** A real calendar day as YYYY-MM-DD (no 2026-02-30, no year 0000, which PostgreSQL lacks). */
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine(
-    (s) =>
-      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
-    {
-      message: 'not a calendar date',
-    },
-  );
+  .refine(isCalendarDate, { message: 'not a calendar date' });
+
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || s.startsWith('0000')) return false;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(s);
+}
 
 export const cents = z
   .number()
   .int('amounts are integer cents')
-  .refine(Number.isSafeInteger, 'amount out of range');
+  .min(-MAX_CENTS, 'amount out of range')
+  .max(MAX_CENTS, 'amount out of range');
 const optionalText = z.string().trim().min(1).nullable().optional();
 
 export const addressSchema = z.object({

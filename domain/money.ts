@@ -6,6 +6,9 @@ import { Decimal } from 'decimal.js';
 export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 export type MoneyDecimal = InstanceType<typeof Money>;
 
+/** The largest amount the hub accepts anywhere, either way: a billion dollars, in cents. */
+export const MAX_CENTS = 100_000_000_000;
+
 const amountPattern = /^\(?-?\$?\s*-?[0-9][0-9,]*(\.[0-9]+)?\)?$|^\(?-?\$?\s*-?\.[0-9]+\)?$/;
 
 /**

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { createOrm } from '../db/orm.ts';
 import { createPool } from '../db/pool.ts';
+import { prewarmStatementImports } from '../domain/statements/import-thread.ts';
 import { config, dataDir } from './config.ts';
 import { hubDataConverter } from './data-converter.ts';
 import { createLogger } from './logger.ts';
@@ -36,6 +37,8 @@ const app = createApp({
   temporalUiUrl: process.env.TEMPORAL_UI_URL || undefined,
   tracer: tracing.enabled ? apiTracer() : undefined,
 });
+// Statement uploads parse in worker threads; the first is started now rather than on an upload.
+await prewarmStatementImports();
 const server = serve(
   { fetch: app.fetch, port: cfg.PORT, hostname: process.env.HOST ?? '127.0.0.1' },
   (info) => {

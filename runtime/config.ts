@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { CODEC_TOKEN_PATTERN } from './codec-endpoint.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '..');
 
@@ -30,6 +31,14 @@ const envSchema = z.object({
   CREDENTIALS_KEYS: z.string().optional(),
   /** Same format, for Temporal payloads. */
   PAYLOAD_KEYS: z.string().optional(),
+  /** The operators' credential for the payload codec (/codec); unset, the codec is off. */
+  CODEC_TOKEN: z
+    .string()
+    .regex(
+      CODEC_TOKEN_PATTERN,
+      'at least 32 URL-safe characters (A-Z a-z 0-9 _ - . ~), e.g. openssl rand -hex 32',
+    )
+    .optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -170,6 +170,21 @@ export async function describeConnectionSchedules(
   return out as Record<'incremental' | 'full', ScheduleView | null>;
 }
 
+/** How many ticks of a connection's schedule fall in [start, end): the work a backfill starts. */
+export function scheduleTicks(
+  settings: ScheduleSettings,
+  mode: 'incremental' | 'full',
+  start: Date,
+  end: Date,
+): number {
+  const span = Math.max(0, end.getTime() - start.getTime());
+  const every =
+    mode === 'full'
+      ? 86_400_000
+      : (settings.incrementalEverySeconds ?? settings.incrementalEveryMinutes * 60) * 1000;
+  return Math.floor(span / every);
+}
+
 export async function backfillConnectionSchedule(
   client: Client,
   connectionId: string,

@@ -1,13 +1,14 @@
 // `npm start`: the whole hub on one machine with nothing installed but Node. Starts what is
 // missing (Temporal dev server with UI, embedded PostgreSQL, the vendor sandboxes), applies
-// migrations, seeds the demo agency, then runs the worker and the API as child processes and
-// restarts any that dies, as a process manager would in production. Ctrl-C stops everything;
-// the next start reuses .data/.
-import type { ChildProcess } from 'node:child_process';
+// migrations, seeds the demo agency, then runs the worker and the API as child processes;
+// the sandboxes, the worker and the API are restarted when they die, as a process manager would
+// in production. The Temporal UI decodes payloads through the API's codec with the local
+// operator's CODEC_TOKEN. Ctrl-C stops everything; the next start reuses .data/.
 import { join } from 'node:path';
 import { createOrm, migrate } from '../db/orm.ts';
 import { createPool } from '../db/pool.ts';
-import { forkEntry, stopChild, waitForReady } from './child-process.ts';
+import { forkEntry } from './child-process.ts';
+import { localCodecToken, uiCodecEndpoint } from './codec-endpoint.ts';
 import { config, dataDir } from './config.ts';
 import { hubDataConverter } from './data-converter.ts';
 import { resolveDatabase } from './database.ts';
@@ -15,6 +16,7 @@ import { demoCredentials, seedDemo, startDemoWork } from './demo-seed.ts';
 import { createLogger } from './logger.ts';
 import { defaultScheduleSettings, ensureConnectionSchedules } from './schedules.ts';
 import { keyringFromEnv } from './secret-box.ts';
+import { supervise } from './supervise.ts';
 import { mainTaskQueue } from './task-queues.ts';
 import { connectTemporalClient, whileTemporalStarts } from './temporal-client.ts';
 import { startTemporalDevServer } from './temporal-server.ts';
@@ -36,41 +38,23 @@ async function shutdown(code = 0) {
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
 
-/** Runs a child and starts it again when it dies unexpectedly, backing off up to 30 s. */
-function supervise(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<void> {
-  let child: ChildProcess;
-  let restarts = 0;
-  let firstReady: (() => void) | undefined;
-  const ready = new Promise<void>((r) => {
-    firstReady = r;
-  });
-  const launch = () => {
-    child = forkEntry(entry, env);
-    waitForReady(child, name, 120_000)
-      .then(() => {
-        firstReady?.();
-        firstReady = undefined;
-      })
-      .catch(() => {});
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      const delay = Math.min(30_000, 1_000 * 2 ** Math.min(restarts, 5));
-      restarts++;
-      logger.warn({ name, code, signal, restartInMs: delay }, `${name} exited; restarting`);
-      setTimeout(() => !stopping && launch(), delay);
-    });
-  };
-  launch();
-  cleanups.push(() => stopChild(child));
-  return ready;
+/** Runs one of our entry points and starts it again whenever it dies; stopped with everything else. */
+function keepRunning(name: string, entry: string, env: NodeJS.ProcessEnv) {
+  const child = supervise(name, () => forkEntry(entry, env), { logger });
+  cleanups.push(() => child.stop());
+  return child.ready;
 }
 
 try {
+  const api = `http://127.0.0.1:${cfg.PORT}`;
+  // The local operator's: the dev server's UI sends it to the API's codec (runtime/codec-endpoint.ts).
+  const codecToken = localCodecToken(dir, cfg.CODEC_TOKEN);
   const temporal = cfg.TEMPORAL_ADDRESS
     ? { address: cfg.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL }
     : await startTemporalDevServer({
         port: cfg.TEMPORAL_PORT,
         uiPort: cfg.TEMPORAL_UI_PORT,
+        uiCodecEndpoint: uiCodecEndpoint(api, codecToken),
         dbFile: join(dir, 'temporal.db'),
         logger,
       });
@@ -84,11 +68,12 @@ try {
   await orm.close();
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const sandbox = forkEntry('sandbox-main.ts', { ...process.env, SANDBOX_PORT: String(cfg.SANDBOX_PORT) });
-  cleanups.push(() => stopChild(sandbox));
-  const sandboxes = (await waitForReady(sandbox, 'the vendor sandboxes')).sandboxes as Parameters<
-    typeof seedDemo
-  >[2]['sandboxes'];
+  // Restarted ones come back with the same demo accounts (their credentials follow from the seed).
+  const sandbox = await keepRunning('the vendor sandboxes', 'sandbox-main.ts', {
+    ...process.env,
+    SANDBOX_PORT: String(cfg.SANDBOX_PORT),
+  });
+  const sandboxes = sandbox.sandboxes as Parameters<typeof seedDemo>[2]['sandboxes'];
 
   const keyring = keyringFromEnv('CREDENTIALS_KEYS', cfg.CREDENTIALS_KEYS, dir, cfg.NODE_ENV);
   const credentials = demoCredentials(dir, cfg.DEMO_API_KEY);
@@ -129,18 +114,19 @@ try {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_UI_URL: temporal.uiUrl ?? '',
     DATA_DIR: dir,
+    CODEC_TOKEN: codecToken,
   };
-  await supervise('worker', 'worker-main.ts', env);
-  await supervise('api', 'api-main.ts', env);
+  await keepRunning('worker', 'worker-main.ts', env);
+  await keepRunning('api', 'api-main.ts', env);
 
-  const api = `http://127.0.0.1:${cfg.PORT}`;
   const lines = [
     '',
     'Commission Hub is running.',
     `  API            ${api}   (OpenAPI: ${api}/openapi.json)`,
     `  API key        ${apiKey}`,
     `  Console        ${api}/console   (sign in: ${credentials.email} / ${credentials.password})`,
-    `  Temporal UI    ${temporal.uiUrl ?? '(external cluster)'}`,
+    `  Temporal UI    ${temporal.uiUrl ?? '(external cluster)'}   (payloads decoded by ${api}/codec)`,
+    `  Codec token    ${codecToken}   (CODEC_TOKEN: the operators' key to /codec)`,
     `  Sandboxes      ${join(dir, 'sandboxes.json')}`,
     `  Database       ${database.embedded ? `embedded PGlite in ${join(dir, 'pglite')}` : 'DATABASE_URL'}`,
     '',

@@ -15,6 +15,8 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.
 export interface DevServerOptions {
   port: number;
   uiPort?: number; // omitted: headless
+  /** Where the UI decodes payloads (runtime/codec-endpoint.ts); omitted, it shows ciphertext. */
+  uiCodecEndpoint?: string;
   dbFile?: string; // omitted: in memory
   namespace?: string;
   logger?: Logger;
@@ -117,6 +119,7 @@ function devServerArgs(opts: DevServerOptions): string[] {
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   return args;
 }
 
@@ -166,7 +169,11 @@ async function startDownloadedServer(opts: DevServerOptions): Promise<RunningTem
       dbFilename: opts.dbFile,
       namespace: opts.namespace,
       searchAttributes: allSearchAttributes,
-      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+      extraArgs: [
+        '--dynamic-config-value',
+        'frontend.enableExecuteMultiOperation=true',
+        ...(opts.uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
+      ],
     },
   });
   return {

@@ -5,11 +5,9 @@
 // checkpoints in the database, so the workflow carries only ids, positions and counts, and
 // continues as new long before its history grows large.
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
-  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -30,6 +28,7 @@ import {
   type SyncRequest,
   zeroSyncCounts,
 } from './shared.ts';
+import { failureClass, vendorUnavailable, vendorUnavailableMessage } from './sync-failures.ts';
 
 export interface SyncConnectionInput {
   connectionId: string;
@@ -50,6 +49,11 @@ interface SyncOptions {
   idleTimeoutMs: number;
   /** A worker silent this long is presumed dead and its activity moves to another worker. */
   heartbeatTimeoutMs: number;
+  /**
+   * How long one call to the vendor may keep failing (retried with backoff) before the sync fails
+   * VendorUnavailable; the connection's schedule tries again at its next tick.
+   */
+  vendorOutageMs: number;
 }
 
 interface RunState {
@@ -76,6 +80,7 @@ const defaults: SyncOptions = {
   callsPerRun: 200,
   idleTimeoutMs: 60_000,
   heartbeatTimeoutMs: 30_000,
+  vendorOutageMs: 10 * 60_000,
 };
 
 const { beginSyncRun, completeSyncRun, failSyncRun } = proxyActivities<SyncActivities>({
@@ -83,12 +88,17 @@ const { beginSyncRun, completeSyncRun, failSyncRun } = proxyActivities<SyncActiv
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-/** Vendor work runs on the vendor's task queue, so the vendor's ceiling holds across workers. */
-function vendorActivities(provider: string, heartbeatTimeoutMs: number) {
+/**
+ * Vendor work runs on the vendor's task queue, so the vendor's ceiling holds across workers. Its
+ * retries are bounded in time: while they go on, the sync's status shows the attempt and the
+ * vendor's last error (Temporal's pending activity, GET /v1/syncs/...); past the bound it fails.
+ */
+function vendorActivities(provider: string, opts: SyncOptions) {
   return proxyActivities<SyncActivities>({
     taskQueue: vendorTaskQueue(workflowInfo().taskQueue, provider),
     startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: heartbeatTimeoutMs,
+    scheduleToCloseTimeout: Math.max(opts.vendorOutageMs, 2 * opts.budgetMs),
+    heartbeatTimeout: opts.heartbeatTimeoutMs,
     retry: {
       initialInterval: '2 seconds',
       backoffCoefficient: 2,
@@ -177,7 +187,7 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
     };
   }
   const current = run;
-  const { syncStream } = vendorActivities(current.provider, opts.heartbeatTimeoutMs);
+  const { syncStream } = vendorActivities(current.provider, opts);
   upsertSearchAttributes([
     { key: SyncModeAttr, value: current.mode },
     { key: SyncPhase, value: 'reading' },
@@ -220,15 +230,17 @@ export async function syncConnection(input: SyncConnectionInput): Promise<SyncSu
   } catch (err) {
     phase = 'failed';
     upsertSearchAttributes([{ key: SyncPhase, value: 'failed' }]);
-    const failure = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
-    const failureClass =
-      failure instanceof ApplicationFailure
-        ? (failure.type ?? 'Error')
-        : isCancellation(err)
-          ? 'Cancelled'
-          : 'Error';
-    await failSyncRun({ syncRunId: current.syncRunId, message: describe(err), failureClass });
-    log.warn('sync failed', { connectionId: input.connectionId, syncRunId: current.syncRunId, failureClass });
+    const failed = failureClass(err);
+    const message =
+      failed === vendorUnavailable
+        ? vendorUnavailableMessage(current.provider, opts.vendorOutageMs, err)
+        : describe(err);
+    await failSyncRun({ syncRunId: current.syncRunId, message, failureClass: failed });
+    log.warn('sync failed', {
+      connectionId: input.connectionId,
+      syncRunId: current.syncRunId,
+      failureClass: failed,
+    });
     throw err;
   }
 

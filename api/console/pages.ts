@@ -61,6 +61,14 @@ async function watch(el) {
         const n = p ? p.streams.length : 0;
         pct = n ? Math.min(99, Math.round((100 * p.stream_index) / n)) : 0;
         text = 'Syncing ' + (p && p.stream ? p.stream + ' (' + (p.stream_index + 1) + '/' + n + ')' : '') + ' · ' + read + ' records read';
+        const r = s.retry;
+        if (r) {
+          // The vendor is failing: say so, with its words, and until when the hub keeps trying.
+          status = 'retrying';
+          const at = (t) => t ? new Date(t).toLocaleTimeString() : '?';
+          text = 'Retrying (attempt ' + r.attempt + ')' + (r.last_error ? ': ' + r.last_error.message : '') +
+            ' · next try ' + at(r.next_attempt_at) + ' · gives up ' + at(r.gives_up_at);
+        }
       } else if (!current) {
         status = 'queued'; text = 'Starting…';
       } else if (run && run.status === 'completed') {
@@ -74,7 +82,7 @@ async function watch(el) {
     el.dataset.percent = String(pct);
     el.dataset.status = status;
     // Poll fast while a sync runs; a click on "Sync now" (a new data-since) cuts the wait short.
-    const wait = status === 'running' || status === 'queued' ? 300 : 3000;
+    const wait = status === 'running' || status === 'queued' || status === 'retrying' ? 300 : 3000;
     const since = el.dataset.since;
     for (let t = 0; t < wait && el.dataset.since === since; t += 100) await sleep(100);
   }

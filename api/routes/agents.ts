@@ -4,6 +4,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { loadSplitPlans } from '../../db/commission-store.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate } from '../fields.ts';
 import { listPage } from '../list-query.ts';
 import { requireScope } from '../middleware.ts';
 import { pageQuery, pageSchema } from '../pagination.ts';
@@ -14,7 +15,7 @@ import { policySchema, toPolicy } from './policies.ts';
 type Ctx = Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0];
 
 const percent = z.string().regex(/^\d{1,3}(\.\d{1,6})?$/);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const isoDate = calendarDate;
 
 export const splitEntrySchema = z.object({
   producer_id: z.uuid(),
@@ -28,7 +29,7 @@ export const splitPlanSchema = z
     id: z.uuid().optional(),
     effective_from: isoDate,
     effective_to: isoDate.nullable().default(null),
-    entries: z.array(splitEntrySchema).min(1),
+    entries: z.array(splitEntrySchema).min(1).max(50),
   })
   .openapi('SplitPlan');
 

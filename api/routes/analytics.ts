@@ -14,11 +14,13 @@ import {
 } from '../../db/analytics-store.ts';
 import { projectBook } from '../../db/projection-store.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate, checkRange } from '../fields.ts';
+import { limits } from '../limits.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
 import { idParam } from '../schemas.ts';
 
-const isoDate = z.iso.date();
+const isoDate = calendarDate;
 const today = () => new Date().toISOString().slice(0, 10);
 const cents = z.number().int();
 
@@ -174,10 +176,7 @@ export const analyticsRoutes = new OpenAPIHono<AppEnv>()
       const q = c.req.valid('query');
       const to = q.to ?? today();
       const from = q.from ?? `${Number(to.slice(0, 4)) - 1}${to.slice(4)}`;
-      if (from > to)
-        throw new ProblemError('validation', '`from` is after `to`.', {
-          errors: [{ field: 'from', message: 'after to' }],
-        });
+      checkRange({ from, to }, limits.reportDays);
       const data = await trends(c.get('db'), c.get('tenantId'), { by: q.by, from, to });
       return c.json({ by: q.by, from, to, data }, 200);
     },

@@ -5,6 +5,7 @@ import { loadRules } from '../../db/commission-store.ts';
 import { ruleSpecificity } from '../../domain/commissions/rules.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate, centsAmount } from '../fields.ts';
 import { listPage } from '../list-query.ts';
 import { requireScope } from '../middleware.ts';
 import { pageQuery, pageSchema } from '../pagination.ts';
@@ -12,16 +13,19 @@ import { ProblemError } from '../problem.ts';
 import { idParam } from '../schemas.ts';
 
 const rate = z.string().regex(/^\d{1,3}(\.\d{1,6})?$/, 'a percent such as "15" or "12.5"');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const isoDate = calendarDate;
 
 export const basisSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('percent'), rate }),
-    z.object({ kind: z.literal('flat'), amount_cents: z.number().int() }),
+    z.object({ kind: z.literal('flat'), amount_cents: centsAmount() }),
     z.object({
       kind: z.literal('tiered'),
       by: z.enum(['premium', 'policy_year']),
-      tiers: z.array(z.object({ up_to: z.number().int().nullable(), rate })).min(1),
+      tiers: z
+        .array(z.object({ up_to: centsAmount({ min: 0 }).nullable(), rate }))
+        .min(1)
+        .max(50),
     }),
   ])
   .openapi('CommissionBasis');

@@ -20,6 +20,7 @@ import type { CommissionRule, SplitPlan } from '../../domain/commissions/types.t
 import { formatCents, Money } from '../../domain/money.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate, centsAmount, text } from '../fields.ts';
 import { requireScope } from '../middleware.ts';
 import { decodeCursor, encodeCursor } from '../pagination.ts';
 import { ProblemError } from '../problem.ts';
@@ -28,7 +29,7 @@ import { splitEntrySchema } from './agents.ts';
 
 type Ctx = Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0];
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+const isoDate = calendarDate;
 const statuses = ['open', 'partially_paid', 'paid', 'missing', 'written_off', 'disputed', 'no_rule'] as const;
 
 const shareSchema = z.object({
@@ -675,13 +676,11 @@ export const commissionRoutes = new OpenAPIHono<AppEnv>()
           content: {
             'application/json': {
               schema: z.object({
-                amount_cents: z
-                  .number()
-                  .int()
+                amount_cents: centsAmount()
                   .optional()
                   .openapi({ description: 'Defaults to the open balance.' }),
                 paid_on: isoDate,
-                note: z.string().max(500).optional(),
+                note: text(500).optional(),
               }),
             },
           },

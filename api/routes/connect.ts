@@ -1,7 +1,9 @@
 // OAuth connect: `GET /v1/connect/{provider}` sends the person to the vendor's consent page
 // (authorization code, PKCE S256 where the vendor takes it, a random state kept server-side,
 // hashed, single use, ten minutes); `GET /v1/connect/callback` is where the vendor sends them
-// back. The state names the tenant, so the callback needs no API key: it consumes the state,
+// back. The state names the tenant, so the callback needs no API key; it is bound to the browser
+// that started the flow (connect-binding.ts), so a callback replayed elsewhere, or a consent link
+// sent to someone else, connects nothing (RFC 6749 §10.12). It consumes the state,
 // exchanges the code with oauth4webapi, keeps what the vendor handed back beside it (QuickBooks'
 // realmId, Salesforce's instance_url and identity URL), stores the tokens sealed, creates (or
 // reconnects) the connection, creates its schedules and starts its first full sync.
@@ -19,7 +21,9 @@ import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
 import { authCodeSpec, oauthApp, providerEndpoints } from '../oauth-apps.ts';
 import { ProblemError } from '../problem.ts';
+import { returnPath } from '../return-path.ts';
 import { connectionSchema } from '../schemas.ts';
+import { bindBrowser, browserHash } from './connect-binding.ts';
 
 const STATE_TTL_MINUTES = 10;
 export const oauthProviders = ['hubspot', 'salesforce', 'quickbooks'] as const;
@@ -35,6 +39,7 @@ interface StateRow {
   code_verifier_key_id: string | null;
   return_to: string | null;
   actor: string;
+  browser_hash: string | null;
   expires_at: Date;
 }
 
@@ -42,17 +47,33 @@ interface StateRow {
 const consumed = new WeakMap<Request, StateRow>();
 
 /**
- * Authenticates the vendor's redirect by its state: the row is deleted as it is read (single
- * use), and its tenant and creator become the request's. Runs before API-key authentication.
+ * Authenticates the vendor's redirect by its state and the browser that started the flow: the
+ * row is deleted as it is read (single use), and its tenant and creator become the request's.
+ * From another browser the state is left alone (its owner can still finish). Runs before
+ * API-key authentication.
  */
 export const connectCallbackAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const state = c.req.query('state');
   // The state is this request's credential: without a live one it is unauthenticated.
   if (!state) throw new ProblemError('unauthorized', 'The callback carries no state.');
-  const { rows } = await c
-    .get('deps')
-    .pool.query<StateRow>('delete from oauth_states where state_hash = $1 returning *', [hashState(state)]);
+  const pool = c.get('deps').pool;
+  const { rows } = await pool.query<StateRow>(
+    'delete from oauth_states where state_hash = $1 and browser_hash = $2 returning *',
+    [hashState(state), browserHash(c) ?? ''],
+  );
   const row = rows[0];
+  if (!row) {
+    const { rowCount } = await pool.query(
+      'select 1 from oauth_states where state_hash = $1 and expires_at > now()',
+      [hashState(state)],
+    );
+    if (rowCount)
+      throw new ProblemError(
+        'unauthorized',
+        'This authorization was started in another browser (or this browser lost its connect cookie): nothing was connected. Start connecting again in the browser that will finish the flow.',
+        { reason: 'browser-mismatch' },
+      );
+  }
   if (!row || row.expires_at.getTime() < Date.now())
     throw new ProblemError('unauthorized', 'The authorization state is unknown, expired or already used.');
   consumed.set(c.req.raw, row);
@@ -67,11 +88,11 @@ function callbackUrl(requestUrl: string): string {
   return `${base.replace(/\/$/, '')}/v1/connect/callback`;
 }
 
-/** A path on this site only (no scheme, no host, no `//`): never an open redirect. */
+/** A path on this site only, judged after normalising (return-path.ts): never an open redirect. */
 const localPath = z
   .string()
   .max(500)
-  .regex(/^\/(?![/\\])/, 'must be a path on this site');
+  .refine((v) => returnPath(v) !== null, 'must be a path on this site');
 
 const startRoute = createRoute({
   method: 'get',
@@ -79,7 +100,7 @@ const startRoute = createRoute({
   tags: ['Connections'],
   summary: 'Start connecting a vendor account by OAuth (redirects to the vendor’s consent page)',
   description:
-    'The vendor sends the browser back to GET /v1/connect/callback (authenticated by the state, single use, ten minutes), which exchanges the code, creates the connection and its schedules, starts the first full sync, and answers 201 with the connection, or redirects to return_to with ?connected=<id> (or ?connect_error=…).',
+    'Sets the chub_connect cookie (HttpOnly, SameSite=Lax, path /v1/connect) that binds the flow to this browser. The vendor sends the browser back to GET /v1/connect/callback (authenticated by the state, single use, ten minutes, and that cookie: from any other client it connects nothing), which exchanges the code, creates the connection and its schedules, starts the first full sync, and answers 201 with the connection, or redirects to return_to with ?connected=<id> (or ?connect_error=…).',
   middleware: [requireScope('connections:write')] as const,
   request: {
     params: z.object({
@@ -94,10 +115,10 @@ const startRoute = createRoute({
       return_to: localPath.optional().openapi({
         description: 'Where the callback sends the browser afterwards (a path on this site).',
       }),
-      response: z
-        .enum(['redirect', 'json'])
-        .default('redirect')
-        .openapi({ description: '`json` returns the authorize URL instead of redirecting to it.' }),
+      response: z.enum(['redirect', 'json']).default('redirect').openapi({
+        description:
+          '`json` returns the authorize URL instead of redirecting to it; the browser that made this request must open it (the cookie binds the flow).',
+      }),
     }),
   },
   responses: {
@@ -183,14 +204,16 @@ export const connectRoutes = new OpenAPIHono<AppEnv>()
     if (!row) throw new ProblemError('unauthorized', 'The callback carries no valid state.');
     const deps = c.get('deps');
     const query = c.req.valid('query');
+    // Judged again: a row written before the check was strict may hold anything.
+    const returnTo = row.return_to ? returnPath(row.return_to) : null;
     const back = (params: Record<string, string>) => {
-      const url = new URL(row.return_to!, 'http://x');
+      const url = new URL(returnTo!, 'http://x');
       for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
       return c.redirect(url.pathname + url.search, 302);
     };
     const provider = row.provider;
     if (query.error) {
-      if (row.return_to) return back({ connect_error: query.error });
+      if (returnTo) return back({ connect_error: query.error });
       throw new ProblemError('validation', `The vendor refused: ${query.error}`, {
         errors: [{ field: 'error', message: query.error_description ?? query.error }],
       });
@@ -235,7 +258,7 @@ export const connectRoutes = new OpenAPIHono<AppEnv>()
       result = await oauth.processAuthorizationCodeResponse(as, client, res);
     } catch (err) {
       const code = err instanceof oauth.ResponseBodyError ? err.error : (err as Error).message;
-      if (row.return_to) return back({ connect_error: code });
+      if (returnTo) return back({ connect_error: code });
       throw new ProblemError('validation', `The vendor did not accept the authorization code: ${code}`);
     }
     const now = new Date();
@@ -292,7 +315,7 @@ export const connectRoutes = new OpenAPIHono<AppEnv>()
       await ensureConnectionSchedules(deps.temporal, deps.taskQueue, target, defaultScheduleSettings);
       await requestSync(deps.temporal, deps.taskQueue, target, { mode: 'full' });
     });
-    if (row.return_to) return back({ connected: connectionId });
+    if (returnTo) return back({ connected: connectionId });
     const { rows } = await db.query('select * from connections where id = $1', [connectionId]);
     const conn = rows[0];
     return c.json(
@@ -340,9 +363,11 @@ export const connectRoutes = new OpenAPIHono<AppEnv>()
     await db.query('delete from oauth_states where tenant_id = $1 and expires_at < now()', [
       c.get('tenantId'),
     ]);
+    // The browser that asked: only a callback carrying its cookie may finish this flow.
+    const browser = bindBrowser(c, redirectUri);
     await db.query(
-      `insert into oauth_states (state_hash, tenant_id, provider, redirect_uri, code_verifier, code_verifier_key_id, return_to, actor, expires_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `insert into oauth_states (state_hash, tenant_id, provider, redirect_uri, code_verifier, code_verifier_key_id, return_to, actor, browser_hash, expires_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         stateHash,
         c.get('tenantId'),
@@ -350,8 +375,9 @@ export const connectRoutes = new OpenAPIHono<AppEnv>()
         redirectUri,
         sealed?.box ?? null,
         sealed?.keyId ?? null,
-        q.return_to ?? null,
+        q.return_to ? returnPath(q.return_to) : null,
         c.get('apiKeyId'),
+        browser,
         expiresAt,
       ],
     );

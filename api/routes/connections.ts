@@ -18,9 +18,12 @@ import {
   describeConnectionSchedules,
   ensureConnectionSchedules,
   type ScheduleSettings,
+  scheduleTicks,
 } from '../../runtime/schedules.ts';
 import { requestSync } from '../../runtime/sync-requests.ts';
 import type { AppEnv } from '../deps.ts';
+import { instant, trimmedText } from '../fields.ts';
+import { limits } from '../limits.ts';
 import { requireScope } from '../middleware.ts';
 import { providerEndpoints } from '../oauth-apps.ts';
 import { decodeCursor, encodeCursor } from '../pagination.ts';
@@ -153,7 +156,7 @@ const patchScheduleRoute = createRoute({
               interval_minutes: z.number().int().min(1).max(1440).optional(),
               full_sync_hour_utc: z.number().int().min(0).max(23).optional(),
               paused: z.boolean().optional(),
-              note: z.string().max(200).optional(),
+              note: trimmedText(200, 0).optional(),
             })
             .openapi('SchedulePatch'),
         },
@@ -170,6 +173,7 @@ const backfillRoute = createRoute({
   path: '/v1/connections/{id}/schedule/backfill',
   tags: ['Schedules'],
   summary: 'Run the ticks a time range missed (they fold into one sync)',
+  description: `The range reaches at most ${limits.backfillDays} days and ${limits.backfillTicks} schedule ticks (at a 15-minute interval, 50 hours); a wider range is refused with 422 naming the limit, so one call never starts days of work.`,
   middleware: [requireScope('connections:write')] as const,
   request: {
     params: idParam,
@@ -178,8 +182,8 @@ const backfillRoute = createRoute({
         'application/json': {
           schema: z
             .object({
-              start: z.iso.datetime({ offset: true }),
-              end: z.iso.datetime({ offset: true }),
+              start: instant,
+              end: instant,
               mode: z.enum(['full', 'incremental']).default('incremental'),
             })
             .openapi('BackfillRequest'),
@@ -272,6 +276,26 @@ export async function loadTenantConnection(c: Context<AppEnv>, id: string) {
   return rows[0];
 }
 
+/** One backfill starts bounded work: limits.backfillDays and limits.backfillTicks. */
+function checkBackfill(
+  settings: ScheduleSettings,
+  body: { start: string; end: string; mode: 'full' | 'incremental' },
+) {
+  const days = (Date.parse(body.end) - Date.parse(body.start)) / 86_400_000;
+  const ticks = scheduleTicks(settings, body.mode, new Date(body.start), new Date(body.end));
+  if (days <= limits.backfillDays && ticks <= limits.backfillTicks) return;
+  const message = `at most ${limits.backfillDays} days and ${limits.backfillTicks} ticks after start`;
+  throw new ProblemError(
+    'validation',
+    `A backfill reaches at most ${limits.backfillDays} days and ${limits.backfillTicks} schedule ticks; this range is ${Math.ceil(days)} days, ${ticks} ${body.mode} ticks.`,
+    {
+      errors: [{ field: 'end', message }],
+      limit_days: limits.backfillDays,
+      limit_ticks: limits.backfillTicks,
+    },
+  );
+}
+
 function scheduleSettings(settings: Record<string, unknown>): ScheduleSettings {
   return { ...defaultScheduleSettings, ...((settings.schedule as Partial<ScheduleSettings>) ?? {}) };
 }
@@ -362,6 +386,12 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
     const deps = c.get('deps');
     await loadTenantConnection(c, id);
     const conn = await loadConnection(c.get('db'), deps.keyring, id);
+    // The database first: the vendor's grant is revoked only once the hub has let go of it.
+    await c.get('db').query(
+      `update connections set credentials = null, credentials_key_id = null, status = 'disconnected',
+              status_reason = 'disconnected through the API', updated_at = now() where id = $1`,
+      [id],
+    );
     let revoked = false;
     try {
       revoked = await revokeAtVendor(
@@ -373,11 +403,6 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
       // The hub forgets the grant either way; the vendor's app list still shows it until removed there.
       deps.logger.warn({ err: (err as Error).message, connectionId: id }, 'revocation at the vendor failed');
     }
-    await c.get('db').query(
-      `update connections set credentials = null, credentials_key_id = null, status = 'disconnected',
-              status_reason = 'disconnected through the API', updated_at = now() where id = $1`,
-      [id],
-    );
     c.get('afterCommit')(async () => {
       await deleteConnectionSchedules(deps.temporal, id);
       await deps.temporal.workflow
@@ -482,29 +507,36 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
       note: patch.note ?? (patch.paused === false ? undefined : current.note),
     };
     const deps = c.get('deps');
-    await ensureConnectionSchedules(
-      deps.temporal,
-      deps.taskQueue,
-      { connectionId: id, tenantId: conn.tenant_id, provider: conn.provider },
-      next,
-    );
+    // The database first: a value it refuses leaves Temporal untouched. Temporal failing part-way
+    // is put back and refused, and the transaction rolls the database back with it.
     await c
       .get('db')
       .query(
         `update connections set settings = jsonb_set(settings, '{schedule}', $2::jsonb), updated_at = now() where id = $1`,
         [id, JSON.stringify(next)],
       );
+    const target = { connectionId: id, tenantId: conn.tenant_id, provider: conn.provider };
+    try {
+      await ensureConnectionSchedules(deps.temporal, deps.taskQueue, target, next);
+    } catch (err) {
+      await ensureConnectionSchedules(deps.temporal, deps.taskQueue, target, current).catch((undo) =>
+        deps.logger.error({ err: undo, connectionId: id }, 'could not put the schedules back'),
+      );
+      deps.logger.warn({ err, connectionId: id }, 'changing the schedules failed');
+      throw new ProblemError('unavailable', 'Temporal could not change the schedules; nothing was changed.');
+    }
     return c.json(await scheduleView(c, id, next), 200);
   })
   .openapi(backfillRoute, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    await loadTenantConnection(c, id);
+    const conn = await loadTenantConnection(c, id);
     if (Date.parse(body.end) <= Date.parse(body.start)) {
       throw new ProblemError('validation', 'end must be after start', {
         errors: [{ field: 'end', message: 'end must be after start' }],
       });
     }
+    checkBackfill(scheduleSettings(conn.settings), body);
     await backfillConnectionSchedule(
       c.get('deps').temporal,
       id,

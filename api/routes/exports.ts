@@ -13,12 +13,14 @@ import {
 } from '../../runtime/outbound-schedules.ts';
 import { TenantId } from '../../runtime/search-attributes.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate } from '../fields.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
 
 const period = z
   .string()
   .refine(isPeriod, 'a month as YYYY-MM')
+  .refine((p) => calendarDate.safeParse(`${p}-01`).success, 'a month within the years the hub knows')
   .openapi({ example: '2026-10', description: 'The accounting period: a calendar month.' });
 
 const journalLineSchema = z.object({
@@ -179,9 +181,7 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
           content: {
             'application/json': {
               schema: z.object({
-                as_of: z
-                  .string()
-                  .regex(/^\d{4}-\d{2}-\d{2}$/)
+                as_of: calendarDate
                   .optional()
                   .openapi({ description: 'Look ahead from this day instead of today.' }),
               }),

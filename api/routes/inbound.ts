@@ -30,6 +30,8 @@ import { requestCommissionRecalculation } from '../../runtime/commission-request
 import { startConflictDecisions } from '../../runtime/conflict-requests.ts';
 import { recordSyncRecords } from '../../runtime/metrics.ts';
 import type { AppEnv } from '../deps.ts';
+import { instant } from '../fields.ts';
+import { limits } from '../limits.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
 import { transactionTypes } from '../transaction-input.ts';
@@ -37,15 +39,37 @@ import { transactionTypes } from '../transaction-input.ts';
 type Ctx = Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0];
 type System = 'ams' | 'crm' | 'rater';
 
-/** Dollars as the specification sends them (1200.00, or "1200.00"): at most two decimals, kept exact. */
-const dollars = z
-  .union([z.number(), z.string()])
-  .refine(
-    (v) => /^-?\d+(\.\d{1,2})?$/.test(String(v).trim()),
-    'an amount in dollars with at most two decimals',
-  )
-  .transform((v) => parseMoneyToCents(String(v).trim()) as number)
-  .openapi({ type: 'number', description: 'Dollars, at most two decimals (1200.00).' });
+/**
+ * Dollars as the specification sends them (1200.00, or "1200.00"): at most two decimals, kept
+ * exact, and at most limits.maxCents either way (from 0 for what cannot be negative, a premium).
+ */
+const dollarsFrom = (minCents: number) =>
+  z
+    .union([z.number(), z.string()])
+    .refine(
+      (v) => /^-?\d+(\.\d{1,2})?$/.test(String(v).trim()),
+      'an amount in dollars with at most two decimals',
+    )
+    .transform((v, ctx) => {
+      try {
+        return parseMoneyToCents(String(v).trim()) as number;
+      } catch {
+        ctx.issues.push({ code: 'custom', message: 'amount out of range', input: v });
+        return z.NEVER;
+      }
+    })
+    .refine(
+      (cents) => cents >= minCents && cents <= limits.maxCents,
+      minCents === 0 ? 'from 0 to a billion dollars' : 'at most a billion dollars either way',
+    )
+    .openapi({
+      type: 'number',
+      description: 'Dollars, at most two decimals (1200.00).',
+      minimum: minCents / 100,
+      maximum: limits.maxCents / 100,
+    });
+const dollars = dollarsFrom(-limits.maxCents);
+const premiumDollars = dollarsFrom(0);
 
 const sourceName = z
   .string()
@@ -95,13 +119,13 @@ const amsPolicySchema = z
   .object({
     source: sourceName,
     action: z.enum(['policy_issued', 'policy_changed', 'policy_renewed', 'policy_cancelled']),
-    occurred_at: z.iso.datetime({ offset: true }).optional(),
+    occurred_at: instant.optional(),
     data: z
       .object({
         policy_number: text(100),
         effective_date: isoDate,
         expiration_date: isoDate.optional(),
-        premium: dollars.optional(),
+        premium: premiumDollars.optional(),
         client_id: text(100).optional().openapi({ description: 'The AMS’s client code (its lookup code).' }),
         client_name: text().optional(),
         client_email: z.email().optional(),
@@ -117,7 +141,7 @@ const amsPolicySchema = z
           description: 'The MGA the business is placed through, by name (a carrier of the agency).',
         }),
         transactions: z.array(inboundTransactionSchema).max(100).optional(),
-        coverages: z.array(z.unknown()).optional(),
+        coverages: z.array(z.unknown()).max(100).optional(),
       })
       .refine((d) => !d.expiration_date || d.expiration_date >= d.effective_date, {
         message: 'expiration date is before the effective date',
@@ -134,15 +158,15 @@ const raterQuoteSoldSchema = z
   .object({
     source: sourceName,
     quote_id: text(100),
-    sold_at: z.iso.datetime({ offset: true }).optional(),
+    sold_at: instant.optional(),
     policy_data: z.object({
       carrier: text(),
-      premium: dollars,
+      premium: premiumDollars,
       commission_rate: fraction.optional().openapi({
         description:
           'As a fraction (0.12): the new business transaction carries it, so the sold quote has an expected commission (a schedule line wins). Needs effective_date.',
       }),
-      broker_fee: dollars
+      broker_fee: premiumDollars
         .optional()
         .openapi({ description: 'The agency’s broker fee on the sale, in dollars (not commission).' }),
       agent_id: text(100).optional(),
@@ -167,7 +191,7 @@ const crmContactUpdateSchema = z
   .object({
     source: sourceName,
     contact_id: text(100),
-    updated_at: z.iso.datetime({ offset: true }).optional(),
+    updated_at: instant.optional(),
     updates: z
       .object({
         name: text().optional(),
@@ -178,7 +202,7 @@ const crmContactUpdateSchema = z
         phone: text(50).optional(),
         renewal_date: isoDate.optional(),
         preferred_contact: text(50).optional(),
-        risk_changes: z.array(z.unknown()).optional(),
+        risk_changes: z.array(z.unknown()).max(100).optional(),
       })
       .catchall(z.unknown()),
   })
@@ -251,6 +275,7 @@ async function clientFor(
           entity: 'client',
           draft: draft as unknown as Record<string, unknown>,
           resolved: {},
+          partial: true,
         },
       ],
       await loadMergeRules(db, scope.tenantId),
@@ -352,7 +377,10 @@ async function merge(
 ) {
   const db = c.get('db');
   const rules = await loadMergeRules(db, scope.tenantId);
-  const written = await writeSourceRecords(db, scope, [write], rules, { skipUnchanged: true });
+  // A push carries what it states: a field it omits stays as it is (never cleared by omission).
+  const written = await writeSourceRecords(db, scope, [{ ...write, partial: true }], rules, {
+    skipUnchanged: true,
+  });
   const out = written.items[0]!;
   const txs = await writeTransactions(
     db,

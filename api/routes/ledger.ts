@@ -3,8 +3,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ledgerCsv, ledgerXlsx, loadLedger } from '../../db/ledger-store.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate, checkRange } from '../fields.ts';
+import { limits } from '../limits.ts';
 import { requireScope } from '../middleware.ts';
-import { ProblemError } from '../problem.ts';
 
 export const ledgerRoutes = new OpenAPIHono<AppEnv>().openapi(
   createRoute({
@@ -16,8 +17,8 @@ export const ledgerRoutes = new OpenAPIHono<AppEnv>().openapi(
     middleware: [requireScope('commissions:read')] as const,
     request: {
       query: z.object({
-        from: z.iso.date(),
-        to: z.iso.date(),
+        from: calendarDate,
+        to: calendarDate,
         format: z.enum(['csv', 'xlsx']).default('csv'),
       }),
     },
@@ -35,10 +36,7 @@ export const ledgerRoutes = new OpenAPIHono<AppEnv>().openapi(
   }),
   async (c) => {
     const q = c.req.valid('query');
-    if (q.from > q.to)
-      throw new ProblemError('validation', '`from` is after `to`.', {
-        errors: [{ field: 'from', message: 'after to' }],
-      });
+    checkRange(q, limits.reportDays);
     const rows = await loadLedger(c.get('db'), c.get('tenantId'), q.from, q.to);
     const name = `policy-revenue-ledger-${q.from}-${q.to}.${q.format}`;
     const disposition = `attachment; filename="${name}"`;

@@ -3,15 +3,18 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { canonicalTypes } from '../../domain/canonical.ts';
 import type { AppEnv } from '../deps.ts';
+import { text } from '../fields.ts';
+import { limits } from '../limits.ts';
 import { requireScope } from '../middleware.ts';
 
 const ruleSchema = z
   .object({
     entity_type: z.enum(canonicalTypes),
-    field: z.string().min(1).openapi({ example: 'termPremiumCents' }),
+    field: text(100, 1).openapi({ example: 'termPremiumCents' }),
     strategy: z.enum(['latest', 'priority', 'manual']),
     source_priority: z
-      .array(z.string())
+      .array(text(100, 1))
+      .max(20)
       .default([])
       .openapi({ description: 'Providers or connection ids, most trusted first.' }),
     decision_window_seconds: z
@@ -44,7 +47,14 @@ const putRoute = createRoute({
   tags: ['Conflicts'],
   summary: 'Replace the merge rules',
   middleware: [requireScope('policies:write')] as const,
-  request: { body: { content: { 'application/json': { schema: z.object({ data: z.array(ruleSchema) }) } } } },
+  description: `At most ${limits.mergeRules} rules (one per entity type and field).`,
+  request: {
+    body: {
+      content: {
+        'application/json': { schema: z.object({ data: z.array(ruleSchema).max(limits.mergeRules) }) },
+      },
+    },
+  },
   responses: {
     200: {
       description: 'Rules',
@@ -70,20 +80,22 @@ export const mergeRuleRoutes = new OpenAPIHono<AppEnv>()
     // The request already runs in one transaction: the rules are replaced all at once or not at all.
     const db = c.get('db');
     await db.query('delete from merge_rules where tenant_id = $1', [c.get('tenantId')]);
-    for (const r of data) {
-      await db.query(
-        `insert into merge_rules (tenant_id, entity_type, field, strategy, source_priority, decision_window_seconds, fallback)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          c.get('tenantId'),
-          r.entity_type,
-          r.field,
-          r.strategy,
-          r.source_priority,
-          r.decision_window_seconds,
-          r.fallback,
-        ],
-      );
-    }
+    // One statement for all of them: the work does not grow in round trips with the rule count.
+    await db.query(
+      `insert into merge_rules (tenant_id, entity_type, field, strategy, source_priority, decision_window_seconds, fallback)
+       select $1, u.entity_type, u.field, u.strategy, array(select jsonb_array_elements_text(u.source_priority)),
+              u.decision_window_seconds, u.fallback
+         from unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[])
+              as u(entity_type, field, strategy, source_priority, decision_window_seconds, fallback)`,
+      [
+        c.get('tenantId'),
+        data.map((r) => r.entity_type),
+        data.map((r) => r.field),
+        data.map((r) => r.strategy),
+        data.map((r) => JSON.stringify(r.source_priority)),
+        data.map((r) => r.decision_window_seconds),
+        data.map((r) => r.fallback),
+      ],
+    );
     return c.json({ data: await list(c as never) }, 200);
   });

@@ -27,6 +27,7 @@ import type { TermDates } from '../../domain/policy-transactions.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import { startConflictDecisions } from '../../runtime/conflict-requests.ts';
 import type { AppEnv } from '../deps.ts';
+import { centsAmount } from '../fields.ts';
 import { listPage } from '../list-query.ts';
 import { requireScope } from '../middleware.ts';
 import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../pagination.ts';
@@ -149,13 +150,10 @@ export const policyInputSchema = z
     prior_policy_number: optionalText(100),
     bill_mode: z.enum(['agency', 'direct']).nullable().optional(),
     status: policyStatus.optional().openapi({ description: 'Defaults to active.' }),
-    term_premium_cents: z
-      .number()
-      .int('amounts are integer cents')
-      .refine(Number.isSafeInteger, 'amount out of range')
+    term_premium_cents: centsAmount({ min: 0 })
       .nullable()
       .optional()
-      .openapi({ description: 'Term premium in integer cents.' }),
+      .openapi({ description: 'Term premium in integer cents (0 to a billion dollars).' }),
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
@@ -602,7 +600,7 @@ const renewRoute = createRoute({
               }),
               effective_date: isoDate.optional(),
               expiration_date: isoDate.optional(),
-              term_premium_cents: z.number().int().refine(Number.isSafeInteger).optional(),
+              term_premium_cents: centsAmount({ min: 0 }).optional(),
             })
             .openapi('PolicyRenewal'),
         },

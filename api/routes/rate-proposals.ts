@@ -6,6 +6,7 @@ import { acceptRateProposal, rateProposals } from '../../db/learned-rates.ts';
 import type { RateProposal } from '../../domain/commissions/learned-rates.ts';
 import { requestCommissionRecalculation } from '../../runtime/commission-requests.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate } from '../fields.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
 
@@ -78,7 +79,7 @@ export const rateProposalRoutes = new OpenAPIHono<AppEnv>()
           required: false,
           content: {
             'application/json': {
-              schema: z.object({ rate: rate.optional(), effective_from: z.iso.date().optional() }),
+              schema: z.object({ rate: rate.optional(), effective_from: calendarDate.optional() }),
             },
           },
         },

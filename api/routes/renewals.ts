@@ -3,6 +3,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { renewalIntelligence, scoreExpiring } from '../../db/renewal-store.ts';
 import type { AppEnv } from '../deps.ts';
+import { calendarDate } from '../fields.ts';
 import { requireScope } from '../middleware.ts';
 
 const renewalSchema = z
@@ -33,10 +34,7 @@ export const renewalRoutes = new OpenAPIHono<AppEnv>().openapi(
           .enum(['high', 'medium', 'low'])
           .optional()
           .openapi({ description: 'Only this risk level (high: the at-risk list).' }),
-        as_of: z
-          .string()
-          .regex(/^\d{4}-\d{2}-\d{2}$/)
-          .optional(),
+        as_of: calendarDate.optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
     },

@@ -4,7 +4,6 @@
 // that is not a statement at all is refused (the transaction rolls back: nothing stored). The same
 // bytes twice are recognised by hash. A stored statement is reconciled by a reconcile/<statementId> workflow;
 // people then confirm, reject or re-match lines, and what they teach is kept for next time.
-import { Readable } from 'node:stream';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { demoCarrierByName } from '../../connectors/kit/demo-agency.ts';
 import { importQuickBooksDeposits } from '../../db/deposit-statements.ts';
@@ -20,8 +19,11 @@ import {
   statementWithHash,
 } from '../../db/statement-store.ts';
 import { defaultTolerances } from '../../domain/reconciliation/types.ts';
-import { importStatement } from '../../domain/statements/import.ts';
-import { type ColumnMapping, nonDataRowKinds, parseColumnMapping } from '../../domain/statements/types.ts';
+import { statementSizeLimits } from '../../domain/statements/import.ts';
+import { importStatementOffThread } from '../../domain/statements/import-thread.ts';
+import { xlsxLimits } from '../../domain/statements/parse-xlsx.ts';
+import { nonDataRowKinds } from '../../domain/statements/types.ts';
+import { maxQuotedChars, maxStoredCellChars } from '../../domain/statements/validate.ts';
 import { markReconciling, requestReconciliation } from '../../runtime/reconciliation-requests.ts';
 import { reconcileWorkflowId } from '../../workflows/shared.ts';
 import type { AppEnv } from '../deps.ts';
@@ -29,6 +31,7 @@ import { requireScope } from '../middleware.ts';
 import { decodeCursor, encodeCursor } from '../pagination.ts';
 import { ProblemError } from '../problem.ts';
 import { idParam } from '../schemas.ts';
+import { openStatementUpload } from '../statement-upload.ts';
 
 const importErrorSchema = z.object({
   row: z.number().int().nullable(),
@@ -147,6 +150,9 @@ function toLine(r: Record<string, unknown>) {
   } as z.infer<typeof lineSchema>;
 }
 
+const binary = { type: 'string', format: 'binary' } as const;
+const mb = (bytes: number) => bytes / (1024 * 1024);
+
 const uploadRoute = createRoute({
   method: 'post',
   path: '/v1/statements',
@@ -154,12 +160,38 @@ const uploadRoute = createRoute({
   summary: 'Import a carrier commission statement (CSV, XLSX or ACORD AL3) and reconcile it',
   description:
     'multipart/form-data with `file`, `carrier_id`, optional `mapping` (a column mapping as JSON, saved for the carrier), `statement_date`, `reconcile` (default true). ' +
-    'Or the file itself as the body (text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream) with `filename` and `carrier_id` in the query, streamed without buffering. ' +
+    'Or the file itself as the body (text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/octet-stream) with `filename` and `carrier_id` in the query. ' +
+    'The file is streamed, never held whole, and parsed off the request thread. A form that sends `carrier_id` (and `mapping`, `statement_date`) before `file` is read as it arrives; one that sends the file first is kept in a temporary file until the form ends. ' +
+    `Limits (413 beyond them, refused as the bytes arrive): a CSV or AL3 file ${mb(statementSizeLimits.csv)} MB, an XLSX workbook ${mb(statementSizeLimits.xlsx)} MB and ${mb(xlsxLimits.maxDecompressedBytes)} MB decompressed; ` +
+    `a cell is cut at ${xlsxLimits.maxCellChars} characters (its row kept for review), a CSV record is at most 1 MB; a stored cell is clipped to ${maxStoredCellChars} characters and a reason quotes at most ${maxQuotedChars}. ` +
     'Every row of the file is accounted for: a statement line, a row of the statement’s structure (title, repeated page header, section, subtotal or total, blank, note), or an unreadable line kept for review with its cells and reasons. ' +
     'Printed totals and subtotals are checked against the lines they sum. Only a file that is not a statement at all is refused (422 `not-a-statement`: empty, not CSV/XLSX/AL3, no header row, an archive that cannot be opened; 413 past a size bound). ' +
     'The same file twice is a 409 naming the first import.',
   middleware: [requireScope('commissions:write')] as const,
   request: {
+    // A plain schema, not zod: the route streams the body itself (no validator may read it first).
+    body: {
+      required: true,
+      description: `The statement file: at most ${mb(statementSizeLimits.csv)} MB (an XLSX workbook ${mb(statementSizeLimits.xlsx)} MB).`,
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['file'],
+            properties: {
+              carrier_id: { type: 'string', format: 'uuid' },
+              mapping: { type: 'string', description: 'A column mapping as JSON' },
+              statement_date: { type: 'string', format: 'date' },
+              reconcile: { type: 'string', enum: ['true', 'false'] },
+              file: { type: 'string', format: 'binary' },
+            },
+          },
+        },
+        'text/csv': { schema: binary },
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: binary },
+        'application/octet-stream': { schema: binary },
+      },
+    },
     query: z.object({
       carrier_id: z.uuid().optional(),
       filename: z.string().max(255).optional(),
@@ -187,7 +219,9 @@ const uploadRoute = createRoute({
       },
     },
     409: { description: 'This exact file was imported before (`existing_statement_id`)' },
-    413: { description: 'The file is past a size bound (upload, decompressed workbook)' },
+    413: {
+      description: `The file is past a size bound: ${mb(statementSizeLimits.csv)} MB (CSV, AL3), ${mb(statementSizeLimits.xlsx)} MB (XLSX), ${mb(xlsxLimits.maxDecompressedBytes)} MB decompressed`,
+    },
     422: {
       description: 'Not a statement at all: `errors` says why (nothing was stored)',
       content: {
@@ -198,65 +232,6 @@ const uploadRoute = createRoute({
     },
   },
 });
-
-interface UploadInput {
-  bytes: Buffer | AsyncIterable<Uint8Array>;
-  filename: string;
-  carrierId: string;
-  mapping: ColumnMapping | null;
-  statementDate: string | null;
-  reconcile: boolean;
-}
-
-async function uploadInput(
-  c: Parameters<Parameters<OpenAPIHono<AppEnv>['openapi']>[1]>[0],
-): Promise<UploadInput> {
-  const query = c.req.query();
-  const type = c.req.header('content-type') ?? '';
-  const fieldErrors: { field: string; message: string }[] = [];
-  let form: Record<string, unknown> = {};
-  let bytes: UploadInput['bytes'] | null = null;
-  let filename = query.filename ?? null;
-  if (type.startsWith('multipart/form-data')) {
-    form = await c.req.parseBody();
-    const file = form.file;
-    if (file instanceof File) {
-      bytes = Buffer.from(await file.arrayBuffer());
-      filename ??= file.name;
-    } else fieldErrors.push({ field: 'file', message: 'a file part named "file" is required' });
-  } else if (c.req.raw.body) {
-    bytes = Readable.fromWeb(c.req.raw.body as never) as AsyncIterable<Uint8Array>;
-  } else fieldErrors.push({ field: 'file', message: 'the request has no body' });
-  const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : query[name]);
-  const carrierId = field('carrier_id');
-  if (!carrierId || !z.uuid().safeParse(carrierId).success)
-    fieldErrors.push({
-      field: 'carrier_id',
-      message: 'the carrier this statement is from (a carrier id) is required',
-    });
-  let mapping: ColumnMapping | null = null;
-  const mappingText = field('mapping');
-  if (mappingText) {
-    try {
-      mapping = parseColumnMapping(JSON.parse(mappingText));
-    } catch (err) {
-      fieldErrors.push({ field: 'mapping', message: `not a column mapping: ${(err as Error).message}` });
-    }
-  }
-  const statementDate = field('statement_date') ?? null;
-  if (statementDate && !/^\d{4}-\d{2}-\d{2}$/.test(statementDate))
-    fieldErrors.push({ field: 'statement_date', message: 'an ISO date (YYYY-MM-DD)' });
-  if (fieldErrors.length || !bytes)
-    throw new ProblemError('validation', 'The upload is incomplete.', { errors: fieldErrors });
-  return {
-    bytes,
-    filename: filename ?? 'statement',
-    carrierId: carrierId!,
-    mapping,
-    statementDate,
-    reconcile: field('reconcile') !== 'false',
-  };
-}
 
 const listRoute = createRoute({
   method: 'get',
@@ -545,66 +520,72 @@ async function statementOr404(db: PoolClient, tenantId: string, id: string) {
 
 export const statementRoutes = new OpenAPIHono<AppEnv>()
   .openapi(uploadRoute, async (c) => {
-    const input = await uploadInput(c);
-    const db = c.get('db');
-    const tenantId = c.get('tenantId');
-    const deps = c.get('deps');
-    const { rows: carriers } = await db.query(
-      'select id, name from carriers where tenant_id = $1 and id = $2',
-      [tenantId, input.carrierId],
-    );
-    const carrier = carriers[0];
-    if (!carrier) throw new ProblemError('not-found', `No carrier ${input.carrierId}.`);
-    const saved = input.mapping ?? (await savedMapping(db, tenantId, input.carrierId));
-    const writer = new StatementWriter(db, {
-      tenantId,
-      carrierId: input.carrierId,
-      source: 'upload',
-      filename: input.filename,
-      statementDate: input.statementDate,
-    });
-    const result = await importStatement({
-      bytes: input.bytes,
-      filename: input.filename,
-      // Carriers named like a known carrier get its column preset (the demo agency's carriers here).
-      carrierKey: demoCarrierByName(carrier.name)?.key,
-      savedMapping: saved ?? undefined,
-      onLine: (line) => writer.add(line),
-      onRow: (row) => writer.addRow(row),
-    });
-    if (!result.ok) {
-      // Thrown, so the request's transaction rolls back every row written so far.
-      throw new ProblemError(
-        result.status === 413 ? 'too-large' : 'not-a-statement',
-        `This file was not imported: ${result.errors.map((e) => e.reason).join('; ')}`,
-        { errors: result.errors, detection: result.detection },
+    const input = await openStatementUpload(c.req.raw, c.req.query());
+    try {
+      const db = c.get('db');
+      const tenantId = c.get('tenantId');
+      const deps = c.get('deps');
+      const { rows: carriers } = await db.query(
+        'select id, name from carriers where tenant_id = $1 and id = $2',
+        [tenantId, input.carrierId],
       );
-    }
-    const earlier = await statementWithHash(db, tenantId, result.contentHash);
-    if (earlier)
-      throw new ProblemError(
-        'conflict',
-        `This file was already imported as statement ${earlier.id} (${earlier.filename}); it was not imported again.`,
-        { existing_statement_id: earlier.id },
-      );
-    const id = await writer.finish(result, result.mappingUsed);
-    if (input.mapping) await saveMapping(db, tenantId, input.carrierId, result.mappingUsed);
-    if (input.reconcile) await reconcileAfterCommit(c.var, [id]);
-    const statement = (await loadStatement(db, tenantId, id)) as StatementRow;
-    return c.json(
-      {
-        statement: toStatement(deps, statement),
-        detection: result.detection as unknown as Record<string, unknown>,
-        rows: {
-          lines: result.counts.lines,
-          non_data: result.counts.nonData,
-          unreadable: result.counts.unreadable,
-          by_kind: result.counts.byKind as Record<string, number>,
+      const carrier = carriers[0];
+      if (!carrier) throw new ProblemError('not-found', `No carrier ${input.carrierId}.`);
+      const saved = input.mapping ?? (await savedMapping(db, tenantId, input.carrierId));
+      const writer = new StatementWriter(db, {
+        tenantId,
+        carrierId: input.carrierId,
+        source: 'upload',
+        filename: input.filename,
+        statementDate: input.statementDate,
+      });
+      // Parsed in a worker thread: other requests never wait on this file's parsing.
+      const result = await importStatementOffThread({
+        bytes: input.bytes,
+        filename: input.filename,
+        // Carriers named like a known carrier get its column preset (the demo agency's carriers here).
+        carrierKey: demoCarrierByName(carrier.name)?.key,
+        savedMapping: saved ?? undefined,
+        onLine: (line) => writer.add(line),
+        onRow: (row) => writer.addRow(row),
+      });
+      if (!result.ok) {
+        // Thrown, so the request's transaction rolls back every row written so far.
+        throw new ProblemError(
+          result.status === 413 ? 'too-large' : 'not-a-statement',
+          `This file was not imported: ${result.errors.map((e) => e.reason).join('; ')}`,
+          { errors: result.errors, detection: result.detection },
+        );
+      }
+      const earlier = await statementWithHash(db, tenantId, result.contentHash);
+      if (earlier)
+        throw new ProblemError(
+          'conflict',
+          `This file was already imported as statement ${earlier.id} (${earlier.filename}); it was not imported again.`,
+          { existing_statement_id: earlier.id },
+        );
+      const { reconcile } = await input.finish();
+      const id = await writer.finish(result, result.mappingUsed);
+      if (input.mapping) await saveMapping(db, tenantId, input.carrierId, result.mappingUsed);
+      if (reconcile) await reconcileAfterCommit(c.var, [id]);
+      const statement = (await loadStatement(db, tenantId, id)) as StatementRow;
+      return c.json(
+        {
+          statement: toStatement(deps, statement),
+          detection: result.detection as unknown as Record<string, unknown>,
+          rows: {
+            lines: result.counts.lines,
+            non_data: result.counts.nonData,
+            unreadable: result.counts.unreadable,
+            by_kind: result.counts.byKind as Record<string, number>,
+          },
+          warnings: result.warnings,
         },
-        warnings: result.warnings,
-      },
-      201,
-    );
+        201,
+      );
+    } finally {
+      await input.close();
+    }
   })
   .openapi(
     createRoute({

@@ -1,5 +1,6 @@
-// A sync's state: Temporal's view (status, live progress from the workflow's query) joined with
-// the sync run row, whose counts commit with every page and so are exact even mid-run.
+// A sync's state: Temporal's view (status, live progress from the workflow's query, a step being
+// retried from its pending activity) joined with the sync run row, whose counts commit with every
+// page and so are exact even mid-run.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { progressQuery } from '../../workflows/shared.ts';
@@ -7,6 +8,7 @@ import type { AppEnv } from '../deps.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
 import { syncRunSchema, toSyncRun } from '../schemas.ts';
+import { retryOf, syncRetrySchema } from './sync-retry.ts';
 
 const syncStatusSchema = z
   .object({
@@ -23,6 +25,11 @@ const syncStatusSchema = z
       })
       .nullable(),
     run: syncRunSchema.nullable(),
+    retry: syncRetrySchema.nullable().openapi({
+      description:
+        'Set while a step of the sync is being retried (the vendor down, throttling): the attempt, the last error, ' +
+        'and when the next attempt runs and when the sync gives up (then it fails VendorUnavailable).',
+    }),
     records_per_second: z.number().nullable(),
     temporal_ui_url: z.string().nullable(),
   })
@@ -84,6 +91,7 @@ async function describeSync(
   }
   const temporalStatus = description.status.name;
   let status = statusMap[temporalStatus] ?? 'running';
+  const retry = temporalStatus === 'RUNNING' ? await retryOf(deps.temporal, description.raw) : null;
   let progress: z.infer<typeof syncStatusSchema>['progress'] = null;
   let syncRunId: string | null = null;
   if (temporalStatus === 'RUNNING') {
@@ -126,6 +134,7 @@ async function describeSync(
       temporal_status: temporalStatus,
       progress,
       run,
+      retry,
       records_per_second: run && elapsed > 0 ? Math.round((run.counts.read ?? 0) / elapsed) : null,
       temporal_ui_url: deps.temporalUiUrl
         ? `${deps.temporalUiUrl}/namespaces/${deps.namespace}/workflows/${encodeURIComponent(workflowId)}`

@@ -3,7 +3,8 @@
 // secret (sealed with its credentials). A verified notification becomes an incremental sync
 // request, coalesced with whatever sync is running, so a burst of events costs one sync.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { registered } from '../../connectors/registry.ts';
+import { registry } from '../../connectors/registry.ts';
+import type { ProviderId } from '../../connectors/types.ts';
 import { loadConnection } from '../../db/connection-store.ts';
 import { requestSync } from '../../runtime/sync-requests.ts';
 import type { AppEnv } from '../deps.ts';
@@ -33,9 +34,12 @@ const route = createRoute({
 export const vendorWebhookRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { provider, connectionId } = c.req.valid('param');
   const deps = c.get('deps');
-  const conn = await loadConnection(deps.pool, deps.keyring, connectionId).catch(() => null);
-  if (!conn || conn.provider !== provider) throw new ProblemError('not-found', 'No such connection.');
-  const webhooks = registered(provider).connector.webhooks;
+  // Only a vendor's connection takes notifications: an inbound push or API source has no connector.
+  const vendor = Object.hasOwn(registry, provider) ? registry[provider as ProviderId] : undefined;
+  const conn = vendor ? await loadConnection(deps.pool, deps.keyring, connectionId).catch(() => null) : null;
+  if (!vendor || !conn || conn.provider !== provider)
+    throw new ProblemError('not-found', 'No such connection.');
+  const webhooks = vendor.connector.webhooks;
   if (!webhooks) throw new ProblemError('not-found', `${provider} sends no webhooks.`);
   const secret = (conn.credentials.webhookSecret ?? conn.credentials.clientSecret) as string | undefined;
   if (!secret) throw new ProblemError('conflict', 'The connection has no webhook secret.');

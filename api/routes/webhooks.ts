@@ -22,6 +22,7 @@ import { checkWebhookUrl } from '../../runtime/outbound/url-policy.ts';
 import { wakeWebhookDelivery } from '../../runtime/webhook-requests.ts';
 import { webhookWorkflowId } from '../../workflows/webhook-delivery.ts';
 import type { AppEnv } from '../deps.ts';
+import { instant } from '../fields.ts';
 import { requireScope } from '../middleware.ts';
 import { ProblemError } from '../problem.ts';
 import { idParam } from '../schemas.ts';
@@ -388,7 +389,7 @@ const recoverRoute = createRoute({
   middleware: [requireScope('webhooks:write')] as const,
   request: {
     params: idParam,
-    query: z.object({ since: z.iso.datetime({ offset: true }).openapi({ description: 'ISO 8601 time.' }) }),
+    query: z.object({ since: instant.openapi({ description: 'ISO 8601 time.' }) }),
   },
   responses: { 202: json(z.object({ requeued: z.number().int() }), 'Queued') },
 });

@@ -2,6 +2,8 @@
 // traceId, additionalDetails}); the client throws them as AppliedEpicHttpError and this reads
 // them into the hub's error kinds. A 401 is always `auth_expired`: with client credentials the
 // cure for any refused token is a new one, and Applied does not say whether it expired.
+
+import { unreachableReason } from '../kit/unreachable.ts';
 import { ConnectorError } from '../types.ts';
 
 export interface AppliedProblem {
@@ -57,8 +59,9 @@ export function retryAfter(header: string | null, now = Date.now()): number | nu
 export function classifyAppliedEpicError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
   if (!(err instanceof AppliedEpicHttpError)) {
-    const message = err instanceof Error ? err.message : String(err);
-    return new ConnectorError('vendor_outage', `Applied Epic unreachable: ${message}`, { cause: err });
+    return new ConnectorError('vendor_outage', `Applied Epic unreachable: ${unreachableReason(err)}`, {
+      cause: err,
+    });
   }
   const { status } = err;
   const vendorCode = err.problem?.title ?? null;

@@ -1,5 +1,7 @@
 // EZLynx errors as our client throws them, read into the hub's error kinds. The error body
 // {error: {code, message, requestId}} and the codes are our sandbox's design (sandbox/api.ts).
+
+import { unreachableReason } from '../kit/unreachable.ts';
 import { ConnectorError } from '../types.ts';
 
 /** A non-2xx answer from the EZLynx API or its token endpoint. */
@@ -79,8 +81,7 @@ export function classifyEzlynxError(err: unknown): ConnectorError {
       return new ConnectorError('auth_invalid', message, opts);
     return new ConnectorError('bad_request', message, opts);
   }
-  const e = err as { message?: string; name?: string };
-  return new ConnectorError('vendor_outage', `EZLynx unreachable: ${e?.message ?? String(err)}`, {
+  return new ConnectorError('vendor_outage', `EZLynx unreachable: ${unreachableReason(err)}`, {
     cause: err,
   });
 }

@@ -2,6 +2,8 @@
 // hub's error kinds. Partner credentials are static HTTP Basic credentials: nothing expires, so a
 // 401 always means the credentials are wrong or revoked (auth_invalid), never auth_expired, and
 // the connector never asks the hub to refresh them.
+
+import { unreachableReason } from '../kit/unreachable.ts';
 import { ConnectorError } from '../types.ts';
 
 /** The error body HawkSoft documents (`code`, `message`, `details`); any field may be absent. */
@@ -60,8 +62,9 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 export function classifyHawkSoftError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
   if (!(err instanceof HawkSoftApiError)) {
-    const message = err instanceof Error ? err.message : String(err);
-    return new ConnectorError('vendor_outage', `HawkSoft unreachable: ${message}`, { cause: err });
+    return new ConnectorError('vendor_outage', `HawkSoft unreachable: ${unreachableReason(err)}`, {
+      cause: err,
+    });
   }
   const { status } = err;
   const vendorCode = typeof err.body === 'object' && err.body ? (err.body.code ?? null) : null;

@@ -1,6 +1,8 @@
 // HubSpot's errors as the client library throws them (ApiException: code, body, headers),
 // read into the hub's error kinds. HubSpot sends no Retry-After on 429: the ten-secondly policy
 // clears within one rolling interval, the search limit within a second.
+
+import { unreachableReason } from '../kit/unreachable.ts';
 import { ConnectorError } from '../types.ts';
 
 interface ApiExceptionLike {
@@ -14,7 +16,7 @@ export function classifyHubSpotError(err: unknown): ConnectorError {
   const e = err as ApiExceptionLike & { message?: string; cause?: { code?: string } };
   const status = typeof e?.code === 'number' ? e.code : null;
   if (status === null) {
-    return new ConnectorError('vendor_outage', `HubSpot unreachable: ${e?.message ?? String(err)}`, {
+    return new ConnectorError('vendor_outage', `HubSpot unreachable: ${unreachableReason(err)}`, {
       cause: err,
     });
   }

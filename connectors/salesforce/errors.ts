@@ -2,6 +2,8 @@
 // errorCode are Salesforce's errorCode and whose `data` is the error body; it keeps no HTTP
 // status, so the kind follows the code (a body that is not Salesforce's JSON becomes
 // ERROR_HTTP_<status>). Network failures arrive as fetch's TypeError.
+
+import { unreachableReason } from '../kit/unreachable.ts';
 import { ConnectorError, type ErrorKind } from '../types.ts';
 
 /**
@@ -46,7 +48,7 @@ export function classifySalesforceError(err: unknown): ConnectorError {
   const code =
     first.errorCode ?? (typeof e.name === 'string' && /^[A-Z_0-9]+$/.test(e.name) ? e.name : undefined);
   if (!code) {
-    return new ConnectorError('vendor_outage', `Salesforce unreachable: ${e.message ?? String(err)}`, {
+    return new ConnectorError('vendor_outage', `Salesforce unreachable: ${unreachableReason(err)}`, {
       cause: err,
     });
   }

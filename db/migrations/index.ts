@@ -14,6 +14,7 @@ import { StatementRows } from './0012-statement-rows.ts';
 import { SettleWithinTolerance } from './0013-settle-within-tolerance.ts';
 import { RecordedCommissions } from './0014-recorded-commissions.ts';
 import { ProducerMerges } from './0016-producer-merges.ts';
+import { OauthBrowserBinding } from './0018-oauth-browser-binding.ts';
 import { ProducerShares } from './0020-producer-shares.ts';
 
 export const migrations = [
@@ -32,5 +33,6 @@ export const migrations = [
   { name: '0013-settle-within-tolerance', class: SettleWithinTolerance },
   { name: '0014-recorded-commissions', class: RecordedCommissions },
   { name: '0016-producer-merges', class: ProducerMerges },
+  { name: '0018-oauth-browser-binding', class: OauthBrowserBinding },
   { name: '0020-producer-shares', class: ProducerShares },
 ];

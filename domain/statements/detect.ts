@@ -224,7 +224,9 @@ function fieldScore(headerText: string, field: StatementField): { score: number;
   let best = { score: 0, why: '' };
   for (const s of synonymTokens[field]) {
     if (joined === s) return { score: 1, why: `"${headerText}" is a name for ${field}` };
-    if (s.length >= 6 && joined.length >= 6 && distance(joined, s) <= 2 && best.score < 0.8) {
+    // Lengths more than 2 apart are more than 2 edits apart: no distance is computed for a long cell.
+    const near = s.length >= 6 && joined.length >= 6 && Math.abs(joined.length - s.length) <= 2;
+    if (near && best.score < 0.8 && distance(joined, s) <= 2) {
       best = { score: 0.8, why: `"${headerText}" looks like a misspelling of "${s}"` };
     }
     const parts = s.split(' ');

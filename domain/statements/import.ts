@@ -13,7 +13,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { al3Header, al3Mapping, parseAl3CommissionRows } from './al3.ts';
 import { describeField, detectStatementLayout, headerScanRows, namesStatementColumns } from './detect.ts';
 import { type CsvDialect, parseCsvRows, sniffCsvDialect } from './parse-csv.ts';
-import { parseXlsxRows, XlsxLimitError } from './parse-xlsx.ts';
+import { parseXlsxRows, XlsxLimitError, xlsxLimits } from './parse-xlsx.ts';
 import { type StatementPeriod, statementPeriod, summaryLabel } from './structure.ts';
 import type {
   ColumnMapping,
@@ -56,6 +56,29 @@ export interface ImportStatementInput {
 
 const chunkSize = 64 * 1024;
 const sniffBytes = 64 * 1024;
+const MB = 1024 * 1024;
+
+/**
+ * The largest file of each format, counted as it streams in. A CSV or AL3 is read a row at a time,
+ * so it may be large; a workbook is held whole (a zip is read from its end).
+ */
+export const statementSizeLimits: Readonly<Record<StatementFormat, number>> = Object.freeze({
+  csv: 200 * MB,
+  al3: 200 * MB,
+  xlsx: xlsxLimits.maxFileBytes,
+});
+
+/** The most any statement upload may be, before its format is known. */
+export const maxStatementBytes = Math.max(...Object.values(statementSizeLimits));
+
+const zipSignature = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** The bound for a file that starts with these bytes, before the rest is seen: a zip is a workbook. */
+export function statementSizeLimitFor(head: Buffer): number {
+  return head.subarray(0, 4).equals(zipSignature) ? statementSizeLimits.xlsx : maxStatementBytes;
+}
+
+const formatNames: Record<StatementFormat, string> = { csv: 'a CSV', al3: 'an AL3', xlsx: 'an XLSX' };
 
 /**
  * The file's bytes as one pass of chunks, hashed as they go by, with a look-ahead for format
@@ -67,6 +90,9 @@ class StatementBytes implements AsyncIterable<Buffer> {
   private readonly pending: Buffer[] = [];
   private ended = false;
   total = 0;
+  /** Past this many bytes the file is refused (413); narrowed to the format's bound once it is known. */
+  private limit = maxStatementBytes;
+  private format: StatementFormat | null = null;
 
   constructor(bytes: ImportStatementInput['bytes']) {
     if (bytes instanceof Uint8Array) {
@@ -83,7 +109,13 @@ class StatementBytes implements AsyncIterable<Buffer> {
 
   private async pull(): Promise<Buffer | null> {
     if (this.ended) return null;
-    const next = await this.iterator.next();
+    let next: IteratorResult<Buffer | Uint8Array>;
+    try {
+      next = await this.iterator.next();
+    } catch (err) {
+      // The upload broke off (or its sender refused it): not a fault of the file's content.
+      throw new SourceFailure(err);
+    }
     if (next.done) {
       this.ended = true;
       return null;
@@ -91,7 +123,28 @@ class StatementBytes implements AsyncIterable<Buffer> {
     const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     this.hash.update(chunk);
     this.total += chunk.length;
+    if (this.total > this.limit) throw this.tooLarge();
     return chunk;
+  }
+
+  /** The format is known: from now on its own bound applies (to what was read already, too). */
+  bound(format: StatementFormat): void {
+    this.format = format;
+    this.limit = statementSizeLimits[format];
+    if (this.total > this.limit) throw this.tooLarge();
+  }
+
+  private tooLarge(): NotAStatement {
+    const what = this.format ? `${formatNames[this.format]} statement` : 'a statement';
+    return new NotAStatement(
+      {
+        row: null,
+        field: 'file',
+        value: null,
+        reason: `too large: the file is larger than ${this.limit / MB} MB, the most ${what} may be`,
+      },
+      413,
+    );
   }
 
   /** At least `min` bytes from the start (fewer if the file is shorter), without consuming them. */
@@ -134,7 +187,7 @@ export function sniffStatementFormat(head: Buffer, filename: string): Sniffed {
     (format === 'al3' && ['txt', 'dat'].includes(ext))
       ? ''
       : ` (the filename says .${ext})`;
-  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
+  if (head.subarray(0, 4).equals(zipSignature)) {
     return { ok: true, format: 'xlsx', note: `Format: XLSX, by its ZIP signature${said('xlsx')}.` };
   }
   if (head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) {
@@ -342,6 +395,13 @@ function isBlank(row: RawRow): boolean {
   return row.cells.every((c) => c.trim() === '');
 }
 
+/** The bytes stopped coming: the import fails with the source's error, nothing is kept. */
+class SourceFailure extends Error {
+  constructor(cause: unknown) {
+    super('the file could not be read to its end', { cause });
+  }
+}
+
 /** An error that refuses the whole file: it is not a statement we can read. */
 class NotAStatement extends Error {
   readonly error: ImportError;
@@ -377,6 +437,7 @@ export async function importStatement(input: ImportStatementInput): Promise<Impo
         clip(input.filename, 255),
         'format',
       );
+    bytes.bound(sniffed.format);
     detection = {
       format: sniffed.format,
       headerRow: null,
@@ -432,14 +493,21 @@ export async function importStatement(input: ImportStatementInput): Promise<Impo
       warnings: run.warnings,
     };
   } catch (err) {
+    if (err instanceof SourceFailure) throw err.cause;
     if (!(err instanceof NotAStatement)) throw err;
-    return {
-      ok: false,
-      errors: [err.error],
-      status: err.status,
-      contentHash: err.status === 413 ? null : await bytes.drain(),
-      detection,
-    };
+    let refusal = err;
+    let contentHash: string | null = null;
+    // A file refused for its size is not read further; another is hashed to its end (within the bound).
+    if (err.status !== 413) {
+      try {
+        contentHash = await bytes.drain();
+      } catch (tooLarge) {
+        if (tooLarge instanceof SourceFailure) throw tooLarge.cause;
+        if (!(tooLarge instanceof NotAStatement)) throw tooLarge;
+        refusal = tooLarge;
+      }
+    }
+    return { ok: false, errors: [refusal.error], status: refusal.status, contentHash, detection };
   }
 }
 
@@ -672,6 +740,8 @@ async function readTable(
       lastRow = r.value.row;
       return r.value;
     } catch (err) {
+      // Past the upload's size bound, or the upload itself failed: not a fault of the rows.
+      if (err instanceof NotAStatement || err instanceof SourceFailure) throw err;
       const message = (err as Error).message;
       // An archive that cannot be opened, or one past a size bound, is not read at all.
       if (!dialect || !linesSeen) {

@@ -253,7 +253,12 @@ describe('the agency console in Chromium', () => {
     const start = await h.request('GET', '/v1/connect/hubspot', { apiKey });
     const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
     const callback = new URL(consent.headers.get('location')!);
-    const connectedB = await h.app.request(callback.pathname + callback.search);
+    // The callback comes from the client that started the flow: it carries the binding cookie.
+    const cookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const connectedB = await h.app.request(callback.pathname + callback.search, { headers: { cookie } });
     expect(connectedB.status).toBe(201);
     const b = ((await connectedB.json()) as { connection: { id: string } }).connection.id;
     created.push(b);

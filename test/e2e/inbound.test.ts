@@ -178,6 +178,61 @@ describe('inbound pushes', () => {
     expect(rows[0]).toEqual({ display_name: 'Dana Scully', email: 'dana@example.com', phone: '555-0100' });
   });
 
+  // Issue 13, case 5: the AMS owns premium, line and client after its push; its next update
+  // omits them, and they must stay (they used to be cleared although the rater still supplies them).
+  test('an update that omits fields the pushing system owns leaves them as they are', async () => {
+    const term = { policy_number: 'HOME-5150', effective_date: '2026-10-01', expiration_date: '2027-10-01' };
+    await push('/v1/inbound/rater/quote-sold', {
+      source: 'turborater',
+      quote_id: 'Q-5150',
+      sold_at: '2026-09-01T10:00:00Z',
+      policy_data: {
+        ...term,
+        carrier: 'Safeco',
+        premium: 900,
+        line_of_business: 'Homeowners',
+        client_name: 'Maria Silva',
+      },
+    });
+    const issued = await push('/v1/inbound/ams/policy', {
+      source: 'applied_epic',
+      action: 'policy_issued',
+      occurred_at: '2026-09-20T10:00:00Z',
+      data: {
+        ...term,
+        premium: '1000.00',
+        line_of_business: 'Personal Home',
+        client_id: 'SILVA-01',
+        client_name: 'Maria Silva',
+      },
+    });
+    const id = issued.body.entity_id;
+    const owned = {
+      term_premium_cents: 100_000,
+      line_of_business: 'Personal Home',
+      client_name: 'Maria Silva',
+    };
+    expect(await policy(id)).toMatchObject(owned);
+    const changed = await push('/v1/inbound/ams/policy', {
+      source: 'applied_epic',
+      action: 'policy_changed',
+      occurred_at: '2026-09-25T10:00:00Z',
+      data: { ...term, state: 'OR' },
+    });
+    expect(changed.body).toMatchObject({ entity_id: id, status: 'updated' });
+    const after = await policy(id);
+    expect(after).toMatchObject({ ...owned, state: 'OR' });
+    expect(after.client_id).not.toBeNull();
+    // What it states still wins.
+    await push('/v1/inbound/ams/policy', {
+      source: 'applied_epic',
+      action: 'policy_changed',
+      occurred_at: '2026-09-26T10:00:00Z',
+      data: { ...term, premium: '1100.00' },
+    });
+    expect(await policy(id)).toMatchObject({ ...owned, term_premium_cents: 110_000, state: 'OR' });
+  });
+
   test('invalid payloads list every failing field', async () => {
     const res = await push<{ type: string; errors: { field: string }[] }>(
       '/v1/inbound/ams/policy',

@@ -4,6 +4,7 @@
 // HawkSoft and EZLynx, refreshes (a rotated refresh token persisted; concurrent refreshes make
 // one call to the vendor's token endpoint; ahead of expiry and after a day), and disconnecting
 // (revoked at the vendor, schedules deleted, credentials dropped).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ensureFreshCredentials,
@@ -30,25 +31,33 @@ const created: string[] = [];
 
 const envPrefix = (provider: string) => provider.toUpperCase().replace(/-/g, '_');
 
+/** The `cookie` header a browser sends back after this response (only the connect binding matters). */
+const cookieFrom = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+
 /** Runs the browser's part of the flow with plain HTTP: start, the vendor's consent redirect, the callback. */
 async function oauthConnect(provider: string, app: { clientId: string; clientSecret: string }) {
   process.env[`${envPrefix(provider)}_CLIENT_ID`] = app.clientId;
   process.env[`${envPrefix(provider)}_CLIENT_SECRET`] = app.clientSecret;
   const start = await h.request('GET', `/v1/connect/${provider}`, { apiKey });
   expect(start.status).toBe(302);
+  const cookie = cookieFrom(start);
   const authorize = new URL(start.headers.get('location')!);
   const consent = await fetch(authorize, { redirect: 'manual' });
   expect(consent.status).toBe(302);
   const back = new URL(consent.headers.get('location')!);
   expect(back.pathname).toBe('/v1/connect/callback');
-  const res = await h.app.request(back.pathname + back.search);
+  const res = await h.app.request(back.pathname + back.search, { headers: { cookie } });
   const body = (await res.json()) as {
     connection: { id: string; account_id: string; provider: string; status: string };
     workflow_id: string;
     reconnected: boolean;
   };
   if (res.status === 201) created.push(body.connection.id);
-  return { res, body, authorize, callback: back };
+  return { res, body, authorize, callback: back, cookie };
 }
 
 async function tokenRequests(account: SandboxAccount): Promise<number> {
@@ -86,7 +95,7 @@ describe('OAuth authorization code round trip', () => {
     const portal = {
       adminUrl: `${h.sandboxUrl}/hubspot/_admin/accounts/${hsApp.accountId}`,
     } as SandboxAccount;
-    const { res, body, authorize, callback } = await oauthConnect('hubspot', hsApp.oauthApp);
+    const { res, body, authorize, callback, cookie } = await oauthConnect('hubspot', hsApp.oauthApp);
     expect(res.status).toBe(201);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
@@ -111,8 +120,8 @@ describe('OAuth authorization code round trip', () => {
     expect(conn.credentials.accessToken).toMatch(/^CO-na1-/);
     expect(Date.parse(String(conn.credentials.expiresAt))).toBeGreaterThan(Date.now() + 25 * 60_000);
 
-    // The state works once.
-    const replay = await h.app.request(callback.pathname + callback.search);
+    // The state works once, even in the browser that started it.
+    const replay = await h.app.request(callback.pathname + callback.search, { headers: { cookie } });
     expect(replay.status).toBe(401);
 
     const schedules = await describeConnectionSchedules(h.temporal, id);
@@ -173,7 +182,9 @@ describe('OAuth authorization code round trip', () => {
     expect(start.status).toBe(200);
     const { authorize_url } = (await start.json()) as { authorize_url: string };
     const state = new URL(authorize_url).searchParams.get('state')!;
-    const denied = await h.app.request(`/v1/connect/callback?state=${state}&error=access_denied`);
+    const denied = await h.app.request(`/v1/connect/callback?state=${state}&error=access_denied`, {
+      headers: { cookie: cookieFrom(start) },
+    });
     expect(denied.status).toBe(422);
     expect(((await denied.json()) as { detail: string }).detail).toContain('access_denied');
   });
@@ -181,6 +192,127 @@ describe('OAuth authorization code round trip', () => {
   test('starting a connect needs connections:write', async () => {
     const res = await h.request('GET', '/v1/connect/hubspot');
     expect(res.status).toBe(401);
+  });
+});
+
+describe('OAuth bound to the browser that started it (RFC 6749 §10.12), back only to this site', () => {
+  let portal: { accountId: string; oauthApp: { clientId: string; clientSecret: string } };
+  let attacker: { tenantId: string; apiKey: string };
+
+  beforeAll(async () => {
+    portal = await sandboxAdmin(`${h.sandboxUrl}/hubspot/_admin/accounts`, 'POST', {
+      seed: 'oauth-bound',
+      clients: 5,
+    });
+    process.env.HUBSPOT_CLIENT_ID = portal.oauthApp.clientId;
+    process.env.HUBSPOT_CLIENT_SECRET = portal.oauthApp.clientSecret;
+    attacker = await h.newTenant('Attacker Agency');
+  });
+
+  const connectionsOf = async (tenant: string) =>
+    (
+      await h.pool.query<{ id: string }>(
+        `select id from connections where tenant_id = $1 and settings->>'accountId' = $2`,
+        [tenant, portal.accountId],
+      )
+    ).rows.map((r) => r.id);
+
+  /** A tenant starts a flow in a fresh browser and the vendor consents: the callback and that browser's cookie. */
+  async function consented(key: string, query = '') {
+    const start = await h.request('GET', `/v1/connect/hubspot${query}`, { apiKey: key });
+    expect(start.status).toBe(302);
+    const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const callback = new URL(consent.headers.get('location')!);
+    return { path: callback.pathname + callback.search, cookie: cookieFrom(start), start };
+  }
+
+  test('a callback replayed from another client connects nothing; the browser that started it finishes', async () => {
+    const victim = await consented(apiKey);
+
+    // The issue's probe: the same callback from a client with no cookies.
+    const bare = await h.app.request(victim.path);
+    expect(bare.status).toBe(401);
+    expect(await bare.json()).toMatchObject({ type: '/problems/unauthorized', reason: 'browser-mismatch' });
+    // From the attacker's browser, bound to a flow of its own tenant.
+    const own = await consented(attacker.apiKey);
+    expect((await h.app.request(victim.path, { headers: { cookie: own.cookie } })).status).toBe(401);
+    // The other way round: the attacker's consent link, opened in the victim's browser.
+    expect((await h.app.request(own.path, { headers: { cookie: victim.cookie } })).status).toBe(401);
+    expect(await connectionsOf(tenantId)).toEqual([]);
+    expect(await connectionsOf(attacker.tenantId)).toEqual([]);
+
+    // What binds it: a nonce only that browser holds, out of scripts' reach, sent on the way back.
+    expect(victim.cookie).toMatch(/^chub_connect=[\w-]{43}$/);
+    const attributes = victim.start.headers.get('set-cookie')!;
+    for (const attribute of ['HttpOnly', 'SameSite=Lax', 'Path=/v1/connect', 'Max-Age=600'])
+      expect(attributes).toContain(attribute);
+    // Refusals do not use the state up: the browser that started the flow still finishes it.
+    const done = await h.app.request(victim.path, { headers: { cookie: victim.cookie } });
+    expect(done.status).toBe(201);
+    const { connection } = (await done.json()) as { connection: { id: string } };
+    created.push(connection.id);
+    expect(await connectionsOf(tenantId)).toEqual([connection.id]);
+    expect(await connectionsOf(attacker.tenantId)).toEqual([]);
+  });
+
+  test('return_to is a path on this site however it is written, and the browser comes back there', async () => {
+    const pending = async () =>
+      (await h.pool.query('select 1 from oauth_states where tenant_id = $1', [tenantId])).rowCount;
+    const before = await pending();
+    for (const bad of [
+      '/.//evil.example/phish',
+      '//evil.example',
+      '///evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      '/..//evil.example',
+      '/%2e%2e//evil.example',
+      '/.%2e//evil.example',
+      '/%2F%2Fevil.example',
+      '/%5c%5cevil.example',
+      '/%252F%252Fevil.example',
+      '/\t/evil.example',
+      '/ /evil.example',
+      '/%0d%0aLocation:%20https://evil.example',
+      'https://evil.example/',
+      'http:evil.example',
+      'javascript:alert(1)',
+    ]) {
+      const res = await h.request('GET', `/v1/connect/hubspot?return_to=${encodeURIComponent(bad)}`, {
+        apiKey,
+      });
+      expect(res.status, bad).toBe(422);
+      expect(res.headers.get('location'), bad).toBeNull();
+    }
+    // As the issue sent it, unencoded.
+    const raw = await h.request('GET', '/v1/connect/hubspot?return_to=/.//evil.example/phish', { apiKey });
+    expect(raw.status).toBe(422);
+    expect(await pending()).toBe(before);
+
+    const flow = await consented(
+      apiKey,
+      `?return_to=${encodeURIComponent('/console/./x/../connections?tab=crm')}`,
+    );
+    const back = await h.app.request(flow.path, { headers: { cookie: flow.cookie } });
+    expect(back.status).toBe(302);
+    const location = back.headers.get('location')!;
+    expect(location).toMatch(/^\/console\/connections\?tab=crm&connected=[\da-f-]{36}$/);
+    created.push(new URL(location, 'http://hub.example').searchParams.get('connected')!);
+
+    // A flow stored before the check was strict is judged again at the callback: no redirect off site.
+    const state = `legacy-${randomUUID()}`;
+    const nonce = randomBytes(32).toString('base64url');
+    const sha = (v: string) => createHash('sha256').update(v).digest('hex');
+    await h.pool.query(
+      `insert into oauth_states (state_hash, tenant_id, provider, redirect_uri, return_to, actor, browser_hash, expires_at)
+       values ($1, $2, 'hubspot', 'http://localhost/v1/connect/callback', '/.//evil.example/phish', 'test', $3, now() + interval '10 minutes')`,
+      [sha(state), tenantId, sha(nonce)],
+    );
+    const legacy = await h.app.request(`/v1/connect/callback?state=${state}&error=access_denied`, {
+      headers: { cookie: `chub_connect=${nonce}` },
+    });
+    expect(legacy.status).toBe(422);
+    expect(legacy.headers.get('location')).toBeNull();
   });
 });
 

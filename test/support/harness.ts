@@ -50,8 +50,13 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
-/** `tracing`: from startTracing, for a file that checks the spans (one provider per process). */
-export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<Harness> {
+/**
+ * `tracing`: from startTracing, for a file that checks the spans (one provider per process).
+ * `temporalAddress`: a dev server of the file's own instead of the shared one.
+ */
+export async function createHarness(
+  opts: { tracing?: Tracing; temporalAddress?: string } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
     runtimeInstalled = true;
@@ -59,11 +64,13 @@ export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<H
   const databaseUrl = inject('databaseUrl');
   const pool = createPool(databaseUrl, 5);
   const orm = await createOrm({ url: databaseUrl, poolSize: 2 });
-  // One dev server for the whole run (started by the global setup); each file attaches to it.
+  // One dev server for the whole run (started by the global setup); each file attaches to it
+  // (unless it brought its own).
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
   const payloadKeys = parseKeyring(inject('payloadKeys'));
   const dataConverter = hubDataConverter(payloadKeys);
   const env = await TestWorkflowEnvironment.createFromExistingServer({
-    address: inject('temporalAddress'),
+    address: temporalAddress,
     client: { dataConverter, interceptors: clientInterceptors() },
   });
   const temporal = env.client;
@@ -97,7 +104,7 @@ export async function createHarness(opts: { tracing?: Tracing } = {}): Promise<H
     newApp: (overrides = {}) => createApp({ ...appDeps, ...overrides }),
     async startWorker() {
       const group = await createWorkers({
-        address: inject('temporalAddress'),
+        address: temporalAddress,
         connection: env.nativeConnection,
         namespace: 'default',
         taskQueue,
