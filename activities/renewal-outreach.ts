@@ -13,12 +13,18 @@ import type { Client as HubSpotClient } from '@hubspot/api-client';
 import { hubspotClient } from '../connectors/hubspot/client.ts';
 import { hubspotDefinition } from '../connectors/hubspot/definition.ts';
 import { classifyHubSpotError } from '../connectors/hubspot/errors.ts';
+import { HubSpotUpsertRefused } from '../connectors/hubspot/writes.ts';
 import { rateBudgetFor } from '../connectors/kit/rate-budget.ts';
 import { type Throttle, throttleFor } from '../connectors/kit/throttle.ts';
 import { registered } from '../connectors/registry.ts';
 import { SalesforceClient } from '../connectors/salesforce/client.ts';
 import { salesforceDefinition } from '../connectors/salesforce/definition.ts';
-import { type ConnectionContext, ConnectorError, type ConnectorSession } from '../connectors/types.ts';
+import {
+  type ConnectionContext,
+  ConnectorError,
+  type ConnectorSession,
+  type UpsertResult,
+} from '../connectors/types.ts';
 import { type LoadedConnection, loadConnection } from '../db/connection-store.ts';
 import { appendEvents } from '../db/outbox.ts';
 import { withTransaction } from '../db/pool.ts';
@@ -67,6 +73,8 @@ export interface CrmPushResult {
   updated: number;
   tasksCreated: number;
   tasksUpdated: number;
+  /** Renewals the CRM refused to record (its reason each); the rest of the page went on. */
+  refused?: { policyId: string; reason: string }[];
   /** Where the next page starts; null when every upcoming renewal has been pushed. */
   next: string | null;
 }
@@ -517,14 +525,14 @@ async function openHubSpot(ctx: ConnectionContext) {
 async function pushToHubSpot(
   ctx: ConnectionContext,
   session: ConnectorSession,
-  rows: RenewalRow[],
+  all: RenewalRow[],
 ): Promise<PushCounts> {
   const { client, setup, call } = await openHubSpot(ctx);
 
   // The producer's HubSpot user, by email.
   const owners = new Map<string, string | null>();
   for (const email of new Set(
-    rows.map((r) => r.producer_email?.toLowerCase()).filter((e): e is string => !!e),
+    all.map((r) => r.producer_email?.toLowerCase()).filter((e): e is string => !!e),
   )) {
     const page = await call(() => client.crm.owners.ownersApi.getPage(email, undefined, 1));
     owners.set(email, page.results.find((o) => o.email?.toLowerCase() === email)?.id ?? null);
@@ -541,7 +549,7 @@ async function pushToHubSpot(
             {
               propertyName: HS_ID_PROPERTY,
               operator: 'IN',
-              values: rows.map((r) => renewalExternalId(r.policy_id)),
+              values: all.map((r) => renewalExternalId(r.policy_id)),
             },
           ],
         },
@@ -551,32 +559,49 @@ async function pushToHubSpot(
     } as never),
   );
   const known = new Set(existing.results.map((d) => d.properties[HS_ID_PROPERTY]));
-  const deals = await session.upsert!(
-    'deals',
-    HS_ID_PROPERTY,
-    rows.map((r) => {
-      const externalId = renewalExternalId(r.policy_id);
-      return {
-        externalId,
-        fields: defined({
-          dealname: title(r),
-          amount: premiumText(r),
-          closedate: `${r.expiration_date}T00:00:00.000Z`,
-          pipeline: setup.pipelineId,
-          dealstage: known.has(externalId) ? undefined : setup.firstStageId,
-          hubspot_owner_id: ownerOf(r),
-          renewal_probability: r.probability === null ? undefined : r.probability.toFixed(4),
-          renewal_window_days: r.window_days,
-          prior_policy_number: r.policy_number,
-          carrier_name: r.carrier_name ?? undefined,
-          line_of_business: r.line_of_business ?? undefined,
-          expiration_date: r.expiration_date,
-        }),
-      };
-    }),
-  );
+  // HubSpot writes the deals it accepts and names the ones it refuses (a stage or owner that is
+  // no longer valid, say): those are reported, and the rest of the page goes on without them.
+  let deals: UpsertResult[];
+  let refused: CrmPushResult['refused'] = [];
+  try {
+    deals = await session.upsert!(
+      'deals',
+      HS_ID_PROPERTY,
+      all.map((r) => {
+        const externalId = renewalExternalId(r.policy_id);
+        return {
+          externalId,
+          fields: defined({
+            dealname: title(r),
+            amount: premiumText(r),
+            closedate: `${r.expiration_date}T00:00:00.000Z`,
+            pipeline: setup.pipelineId,
+            dealstage: known.has(externalId) ? undefined : setup.firstStageId,
+            hubspot_owner_id: ownerOf(r),
+            renewal_probability: r.probability === null ? undefined : r.probability.toFixed(4),
+            renewal_window_days: r.window_days,
+            prior_policy_number: r.policy_number,
+            carrier_name: r.carrier_name ?? undefined,
+            line_of_business: r.line_of_business ?? undefined,
+            expiration_date: r.expiration_date,
+          }),
+        };
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof HubSpotUpsertRefused)) throw err;
+    deals = err.written;
+    const policyOf = new Map(all.map((r) => [renewalExternalId(r.policy_id), r.policy_id]));
+    refused = err.refused.map((x) => ({
+      policyId: policyOf.get(x.externalId) ?? x.externalId,
+      reason: x.reason,
+    }));
+  }
   const dealIdOf = new Map(deals.map((d) => [d.externalId, d.vendorId]));
   const created = deals.filter((d) => d.created).length;
+  // Associations and tasks only for the deals HubSpot holds.
+  const rows = all.filter((r) => dealIdOf.has(renewalExternalId(r.policy_id)));
+  if (!rows.length) return { created, updated: 0, tasksCreated: 0, tasksUpdated: 0, refused };
 
   // Each deal sits on the client's company (or contact) record, where the producer looks first.
   // A client record merged or deleted in HubSpot since the last sync refuses its association: the
@@ -656,7 +681,7 @@ async function pushToHubSpot(
       tasksCreated++;
     }
   }
-  return { created, updated: deals.length - created, tasksCreated, tasksUpdated };
+  return { created, updated: deals.length - created, tasksCreated, tasksUpdated, refused };
 }
 
 /** Open renewal deals of decided renewals move to the pipeline's won or lost stage. */

@@ -20,6 +20,7 @@ const dealAssociations = ['companies', 'contacts'] as const;
 const SEARCH_CAP = 10_000;
 const LIST_LIMIT = 100;
 const SEARCH_LIMIT = 200;
+export const QUEUE_OWNER_REASON = 'a HubSpot queue (shared inbox), not a person: not a producer';
 
 interface HubSpotObject {
   id: string;
@@ -265,24 +266,34 @@ export class HubSpotReader {
     const data = await this.call(() =>
       this.client.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, 100, false),
     );
-    const records: VendorRecord[] = data.results.map((o) => ({
-      externalId: String(o.id),
-      updatedAt: iso(o.updatedAt as Date),
-      payload: {
-        id: String(o.id),
-        email: o.email ?? null,
-        firstName: o.firstName ?? null,
-        lastName: o.lastName ?? null,
-        userId: o.userId ?? null,
-        // PERSON or QUEUE: a queue is a shared inbox, not a person who earns commission.
-        type: o.type ?? null,
-        archived: Boolean(o.archived),
-      },
-    }));
+    // A queue (type QUEUE) is a shared inbox, not a person who earns commission: it is no
+    // producer. It is listed as gone, with the reason, so one kept from an earlier sync is
+    // retracted; deals a queue owns keep no producer.
+    const records: VendorRecord[] = [];
+    const deleted: DeletedRecord[] = [];
+    for (const o of data.results) {
+      if (o.type === 'QUEUE') {
+        deleted.push({ externalId: String(o.id), deletedAt: null, reason: QUEUE_OWNER_REASON });
+        continue;
+      }
+      records.push({
+        externalId: String(o.id),
+        updatedAt: iso(o.updatedAt as Date),
+        payload: {
+          id: String(o.id),
+          email: o.email ?? null,
+          firstName: o.firstName ?? null,
+          lastName: o.lastName ?? null,
+          userId: o.userId ?? null,
+          type: o.type ?? null,
+          archived: Boolean(o.archived),
+        },
+      });
+    }
     const next = data.paging?.next?.after;
     return {
       records,
-      deleted: [],
+      deleted,
       checkpoint: next ? { after: next } : null,
       cursor: { since: req.runStartedAt },
     };

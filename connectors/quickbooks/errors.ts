@@ -97,3 +97,18 @@ export function classifyQuickBooksError(err: unknown): ConnectorError {
   }
   return new ConnectorError('bad_request', message, opts);
 }
+
+/**
+ * Intuit's refusal of a CDC `changedSince` beyond its 30-day reach: Fault code 500 "Unsupported
+ * Operation", Detail "Operation cdc with changedSince date … which is older than fixed days is
+ * not supported." The code alone means any unsupported operation, so the text decides; the
+ * message is matched loosely (case, spacing, "fixed" or a number of days) in case Intuit rewords it.
+ */
+export function isCdcWindowExceeded(err: unknown): boolean {
+  const classified = classifyQuickBooksError(err);
+  const text = classified.message;
+  const tooOld =
+    /older\s+than\s+(fixed|\d+)\s+days/i.test(text) || /within\s+the\s+last\s+30\s+days/i.test(text);
+  if (classified.vendorCode === '500') return tooOld || /\bcdc\b.*changedSince/i.test(text);
+  return tooOld && /changedSince|\bcdc\b/i.test(text);
+}

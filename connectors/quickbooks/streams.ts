@@ -22,6 +22,7 @@
 import { Money } from '../../domain/money.ts';
 import type { DeletedRecord, Json, Page, ReadRequest, VendorRecord } from '../types.ts';
 import type { QboEntity, QboObject, QuickBooksClient } from './client.ts';
+import { isCdcWindowExceeded } from './errors.ts';
 
 export const streamEntity: Record<string, QboEntity> = {
   accounts: 'Account',
@@ -192,7 +193,7 @@ export class QuickBooksReader {
       answer = await this.client.changes(entity, cp.since);
     } catch (err) {
       // The cursor aged past CDC's reach while we were away (or the clocks disagree): list everything.
-      if ((err as { vendorCode?: string }).vendorCode === '4001' && /30 days/.test((err as Error).message)) {
+      if (isCdcWindowExceeded(err)) {
         return this.readFull(entity, req, { phase: 'full', position: 1, lastId: 0 });
       }
       throw err;

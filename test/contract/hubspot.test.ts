@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@hubspot/api-client';
 import { beforeAll, describe, expect, inject, test } from 'vitest';
 import { hubspotConnector } from '../../connectors/hubspot/index.ts';
+import { QUEUE_OWNER_REASON } from '../../connectors/hubspot/streams.ts';
 import { signHubSpotRequest } from '../../connectors/hubspot/webhooks.ts';
+import { HubSpotUpsertRefused } from '../../connectors/hubspot/writes.ts';
 import {
   ConnectorError,
   type ConnectorSession,
@@ -181,6 +183,32 @@ describe('reading HubSpot through @hubspot/api-client', () => {
   });
 });
 
+describe('HubSpot owners', () => {
+  test('a queue owner is no producer: left out of the records, listed as gone with the reason', async () => {
+    const owners = (
+      await sandboxAdmin<{ results: { id: string; type: string }[] }>(`${account.adminUrl}/objects/owners`)
+    ).results;
+    const queues = owners.filter((o) => o.type === 'QUEUE').map((o) => o.id);
+    expect(queues.length).toBeGreaterThan(0);
+    const { pages, ids } = await readAll(session(account), {
+      stream: 'owners',
+      mode: 'full',
+      cursor: null,
+      runStartedAt: new Date().toISOString(),
+    });
+    expect(ids.sort()).toEqual(
+      owners
+        .filter((o) => o.type === 'PERSON')
+        .map((o) => o.id)
+        .sort(),
+    );
+    expect(pages.flatMap((p) => p.records).every((r) => r.payload.type === 'PERSON')).toBe(true);
+    expect(pages.flatMap((p) => p.deleted)).toEqual(
+      queues.map((id) => ({ externalId: id, deletedAt: null, reason: QUEUE_OWNER_REASON })),
+    );
+  });
+});
+
 describe('HubSpot errors reach the hub classified', () => {
   test('exceeding the ten-secondly limit gives HubSpot’s 429 body and headers, read as rate_limited', async () => {
     const limited = await sandboxAccount(sandboxUrl, 'hubspot', { empty: true });
@@ -287,6 +315,35 @@ describe('writing to HubSpot', () => {
     const matching = deals.filter((d) => d.properties.agency_policy_id === key);
     expect(matching).toHaveLength(1);
     expect(matching[0]!.properties.amount).toBe('1100.00');
+  });
+});
+
+describe('refused upserts are reported, not dropped', () => {
+  test('HubSpot writes the valid deals of a batch and the refused ones come back named, with the reason', async () => {
+    const s = session(account);
+    const good = `renewal-${randomUUID()}`;
+    const bad = `renewal-${randomUUID()}`;
+    const err = await s.upsert!('deals', 'agency_policy_id', [
+      { externalId: good, fields: { dealname: 'Renewal ok' } },
+      { externalId: bad, fields: { dealname: 'Renewal bad', dealstage: 'no-such-stage' } },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubSpotUpsertRefused);
+    expect(err).toBeInstanceOf(ConnectorError);
+    const refusal = err as HubSpotUpsertRefused;
+    expect(refusal.kind).toBe('bad_request');
+    expect(refusal.written).toEqual([{ externalId: good, vendorId: expect.any(String), created: true }]);
+    expect(refusal.refused).toEqual([
+      { externalId: bad, reason: expect.stringContaining('no-such-stage'), code: 'INVALID_OPTION' },
+    ]);
+    const deals = (
+      await sandboxAdmin<{ results: { id: string; properties: Record<string, string> }[] }>(
+        `${account.adminUrl}/objects/deals`,
+      )
+    ).results;
+    expect(deals.filter((d) => d.properties.agency_policy_id === good).map((d) => d.id)).toEqual([
+      refusal.written[0]!.vendorId,
+    ]);
+    expect(deals.some((d) => d.properties.agency_policy_id === bad)).toBe(false);
   });
 });
 

@@ -3,17 +3,20 @@
 // cap and 30-day reach), deletes, journal entry upserts with SyncToken concurrency, Intuit's
 // throttling and auth faults, rotating refresh tokens, and signed webhooks in both forms.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { Hono } from 'hono';
 import type { QuickBooks as QuickBooksLibrary } from 'node-quickbooks';
 import * as oauth from 'oauth4webapi';
+import sax from 'sax';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateAgency } from '../../connectors/kit/demo-agency.ts';
 import { rateBudgetFor } from '../../connectors/kit/rate-budget.ts';
 import { throttleFor } from '../../connectors/kit/throttle.ts';
 import { QuickBooksClient } from '../../connectors/quickbooks/client.ts';
 import { quickbooksDefinition } from '../../connectors/quickbooks/definition.ts';
+import { classifyQuickBooksError, isCdcWindowExceeded } from '../../connectors/quickbooks/errors.ts';
 import { quickbooksConnector } from '../../connectors/quickbooks/index.ts';
 import { createQuickBooksSandboxApp, QuickBooksSandbox } from '../../connectors/quickbooks/sandbox/index.ts';
 import {
@@ -393,12 +396,69 @@ describe('reading QuickBooks through node-quickbooks', () => {
 
   test('a cursor older than CDC’s 30 days falls back to a full read', async () => {
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    await expect(library(book).call('changeDataCapture', ['Customer'], old)).rejects.toSatisfy(
-      (err: unknown) => {
-        const classified = quickbooksConnector.classifyError(err);
-        return classified.kind === 'bad_request' && classified.vendorCode === '4001';
+    // Intuit's refusal: code 500 "Unsupported Operation", "... older than fixed days is not supported."
+    const refusal = await library(book)
+      .call('changeDataCapture', ['Customer'], old)
+      .catch((e: unknown) => e);
+    expect(quickbooksConnector.classifyError(refusal)).toMatchObject({
+      kind: 'bad_request',
+      vendorCode: '500',
+    });
+    expect((refusal as { response: { data: unknown } }).response.data).toMatchObject({
+      Fault: {
+        type: 'ValidationFault',
+        Error: [
+          {
+            code: '500',
+            Message: 'Unsupported Operation',
+            Detail: `Operation cdc with changedSince date ${old} which is older than fixed days is not supported.`,
+          },
+        ],
       },
-    );
+    });
+    expect(isCdcWindowExceeded(refusal)).toBe(true);
+    // The same refusal in the gateway's lower-case shape, or reworded, is still recognised; other
+    // code-500 refusals are not.
+    const axiosLike = (fault: unknown) => ({ isAxiosError: true, response: { status: 400, data: fault } });
+    const lower = {
+      fault: {
+        error: [
+          {
+            code: '500',
+            message: 'Unsupported Operation',
+            detail: `Operation cdc with changedSince date ${old} which is older than fixed days is not supported.`,
+          },
+        ],
+        type: 'ValidationFault',
+      },
+    };
+    expect(isCdcWindowExceeded(axiosLike(lower))).toBe(true);
+    const reworded = {
+      Fault: {
+        Error: [
+          { code: '4001', Message: 'Invalid CDC request', Detail: 'changedSince is older than 30 days' },
+        ],
+        type: 'ValidationFault',
+      },
+    };
+    expect(isCdcWindowExceeded(axiosLike(reworded))).toBe(true);
+    const other = {
+      Fault: {
+        Error: [{ code: '500', Message: 'Unsupported Operation', Detail: 'Operation Foo is not supported.' }],
+        type: 'ValidationFault',
+      },
+    };
+    expect(isCdcWindowExceeded(axiosLike(other))).toBe(false);
+    expect(classifyQuickBooksError(axiosLike(other)).kind).toBe('bad_request');
+    // A cursor that aged out while its run was in CDC reaches Intuit, is refused, and falls back.
+    const fromCheckpoint = await session(book).read({
+      stream: 'customers',
+      mode: 'incremental',
+      cursor: { since: old },
+      checkpoint: { phase: 'cdc', since: old, maxSeen: null },
+      runStartedAt: new Date().toISOString(),
+    });
+    expect(fromCheckpoint.records.length).toBeGreaterThan(0);
     const runStartedAt = new Date().toISOString();
     const { ids, cursor } = await readAll(session(book), {
       stream: 'customers',
@@ -652,6 +712,161 @@ describe('writing journal entries to QuickBooks', () => {
     const b = await call<{ Id: string }>('createJournalEntry', body());
     expect(b.Id).toBe(a.Id);
     expect((await truth(book, 'journalentries')).filter((j) => j.DocNumber === doc)).toHaveLength(1);
+  });
+
+  test('an entry needs only balanced lines: DocNumber and PrivateNote may be absent, TxnDate defaults to the company’s today', async () => {
+    const accounts = await accountsByName(book);
+    const { call } = library(book);
+    const line = (posting: string, amount: number, account: string) => ({
+      Amount: amount,
+      DetailType: 'JournalEntryLineDetail',
+      JournalEntryLineDetail: { PostingType: posting, AccountRef: { value: accounts.get(account) } },
+    });
+    const created = await call<Record<string, unknown>>('createJournalEntry', {
+      Line: [line('Debit', 12.34, 'Commissions Receivable'), line('Credit', 12.34, 'Commission Income')],
+    });
+    // The sandbox company sits at UTC-07:00.
+    const companyToday = new Date(Date.now() - 7 * 3_600_000).toISOString().slice(0, 10);
+    expect(created).toMatchObject({ Id: expect.any(String), TxnDate: companyToday, TotalAmt: 12.34 });
+    expect(created).not.toHaveProperty('DocNumber');
+    expect(created).not.toHaveProperty('PrivateNote');
+
+    const refused = async (body: unknown) =>
+      quickbooksConnector.classifyError(await call('createJournalEntry', body).catch((e: unknown) => e));
+    expect(
+      await refused({
+        Line: [line('Debit', 10, 'Commissions Receivable'), line('Credit', 9.99, 'Commission Income')],
+      }),
+    ).toMatchObject({ kind: 'bad_request', status: 400, vendorCode: '6000' });
+    const noPosting = line('Debit', 10, 'Commissions Receivable');
+    delete (noPosting.JournalEntryLineDetail as { PostingType?: string }).PostingType;
+    expect(await refused({ Line: [noPosting, line('Credit', 10, 'Commission Income')] })).toMatchObject({
+      vendorCode: '2010',
+    });
+    const noAccount = line('Credit', 10, 'Commission Income');
+    delete (noAccount.JournalEntryLineDetail as { AccountRef?: unknown }).AccountRef;
+    expect(await refused({ Line: [line('Debit', 10, 'Commissions Receivable'), noAccount] })).toMatchObject({
+      vendorCode: '2020',
+    });
+  });
+
+  test('a POST with Id and SyncToken is an update of that entity, not a new one, for every entity', async () => {
+    const company = await newAccount({ seed: 'updates', clients: 12, asOf: '2026-11-01' });
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${baseUrl}/v3/company/${company.accountId}/${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${company.credentials.accessToken}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, Record<string, unknown>> };
+    };
+    const entities: [string, string, string][] = [
+      ['Account', 'accounts', 'Description'],
+      ['Vendor', 'vendors', 'Notes'],
+      ['Customer', 'customers', 'Notes'],
+      ['Invoice', 'invoices', 'PrivateNote'],
+      ['Payment', 'payments', 'PrivateNote'],
+      ['Deposit', 'deposits', 'PrivateNote'],
+      ['JournalEntry', 'journalentries', 'PrivateNote'],
+    ];
+    for (const [entity, plural, field] of entities) {
+      const before = (await truth(company, plural)).filter((r) => !r.deleted && r.Active !== false);
+      expect(before.length, entity).toBeGreaterThan(0);
+      const target = before[0]!;
+      // As Intuit documents it: no ?operation, Id and SyncToken in the body, sparse.
+      const plain = await post(entity.toLowerCase(), {
+        Id: target.Id,
+        SyncToken: target.SyncToken,
+        sparse: true,
+        [field]: `edited ${entity}`,
+      });
+      expect(plain.status, entity).toBe(200);
+      expect(plain.body[entity], entity).toMatchObject({
+        Id: target.Id,
+        SyncToken: String(Number(target.SyncToken) + 1),
+        [field]: `edited ${entity}`,
+      });
+      // With ?operation=update it is the same.
+      const explicit = await post(`${entity.toLowerCase()}?operation=update`, {
+        Id: target.Id,
+        SyncToken: plain.body[entity]!.SyncToken,
+        sparse: true,
+        [field]: `edited again ${entity}`,
+      });
+      expect(explicit.body[entity], entity).toMatchObject({
+        SyncToken: String(Number(target.SyncToken) + 2),
+      });
+      // A stale SyncToken is 5010, and nothing is created either way.
+      const stale = await post(entity.toLowerCase(), {
+        Id: target.Id,
+        SyncToken: target.SyncToken,
+        sparse: true,
+        [field]: 'lost update',
+      });
+      expect(stale.status, entity).toBe(400);
+      expect(stale.body.Fault, entity).toMatchObject({
+        type: 'ValidationFault',
+        Error: [{ code: '5010', Message: 'Stale Object Error' }],
+      });
+      const after = (await truth(company, plural)).filter((r) => !r.deleted && r.Active !== false);
+      expect(after.length, entity).toBe(before.length);
+    }
+
+    // Without sparse it is a full update: fields left out are cleared.
+    const je = (await truth(company, 'journalentries')).find((r) => !r.deleted && r.PrivateNote)!;
+    const full = await post('journalentry', {
+      Id: je.Id,
+      SyncToken: je.SyncToken,
+      TxnDate: je.TxnDate,
+      Line: je.Line,
+    });
+    expect(full.status).toBe(200);
+    expect(full.body.JournalEntry).not.toHaveProperty('PrivateNote');
+    expect(full.body.JournalEntry).toMatchObject({ Id: je.Id, TxnDate: je.TxnDate });
+
+    // A batch item that names an Id is an update as well.
+    const vendor = (await truth(company, 'vendors')).find((r) => r.Active !== false)!;
+    const vendors = (await truth(company, 'vendors')).length;
+    const { call } = library(company);
+    const batch = await call<{ BatchItemResponse: Record<string, Record<string, unknown>>[] }>('batch', [
+      { bId: 'u1', Vendor: { Id: vendor.Id, SyncToken: vendor.SyncToken, sparse: true, Notes: 'by batch' } },
+    ]);
+    expect(batch.BatchItemResponse[0]!.Vendor).toMatchObject({ Id: vendor.Id, Notes: 'by batch' });
+    expect((await truth(company, 'vendors')).length).toBe(vendors);
+  });
+
+  test('batch: at most 30 items a call and 40 calls a minute per company, past which Intuit throttles', async () => {
+    const company = await newAccount({ empty: true });
+    const { call } = library(company);
+    const items = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ bId: String(i), Query: 'select * from Account' }));
+    expect((await call<{ BatchItemResponse: unknown[] }>('batch', items(30))).BatchItemResponse).toHaveLength(
+      30,
+    );
+    const over = await call('batch', items(31)).catch((e: unknown) => e);
+    expect(quickbooksConnector.classifyError(over)).toMatchObject({
+      kind: 'bad_request',
+      vendorCode: '1040',
+    });
+    // Two batch calls so far; 38 more fill the minute.
+    for (let i = 0; i < 38; i++) await call('batch', items(1));
+    const throttled = (await call('batch', items(1)).catch((e: unknown) => e)) as {
+      response: { status: number; headers: Record<string, string>; data: unknown };
+    };
+    expect(throttled.response.status).toBe(429);
+    expect(throttled.response.data).toMatchObject({
+      Fault: { type: 'ThrottlingFault', Error: [{ code: '003001' }] },
+    });
+    expect(quickbooksConnector.classifyError(throttled)).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterMs: Number(throttled.response.headers['retry-after']) * 1000,
+    });
+    // Other calls are still served: the batch limit is its own.
+    await expect(call('findAccounts')).resolves.toBeDefined();
   });
 
   test('batch takes up to 30 operations and answers each in order', async () => {
@@ -1004,5 +1219,239 @@ describe('QuickBooks webhooks', () => {
       ['customers', '7', 'upsert'],
       ['customers', '9', 'delete'],
     ]);
+  });
+});
+
+// Intuit's v3 XSD (trimmed copies in test/fixtures/vendor-contracts/quickbooks) as a contract for
+// the sandbox's JSON: element names, required elements and simple types, base types included.
+interface XsdElement {
+  type: string | null;
+  required: boolean;
+}
+interface XsdComplex {
+  base: string | null;
+  simpleContent: boolean;
+  fields: Map<string, XsdElement>;
+}
+interface XsdSimple {
+  base: string | null;
+  enumeration: string[];
+}
+
+function loadXsd(files: string[]) {
+  const complex = new Map<string, XsdComplex>();
+  const simple = new Map<string, XsdSimple>();
+  for (const file of files) {
+    const parser = sax.parser(true, {});
+    const stack: { name: string; attrs: Record<string, string> }[] = [];
+    let ct: XsdComplex | null = null;
+    let st: XsdSimple | null = null;
+    parser.onopentag = (node) => {
+      const attrs = node.attributes as Record<string, string>;
+      const parent = stack.at(-1);
+      if (node.name === 'xs:complexType' && attrs.name && stack.length === 1) {
+        ct = { base: null, simpleContent: false, fields: new Map() };
+        complex.set(attrs.name, ct);
+      } else if (node.name === 'xs:simpleType' && attrs.name && stack.length === 1) {
+        st = { base: null, enumeration: [] };
+        simple.set(attrs.name, st);
+      } else if (ct && node.name === 'xs:simpleContent') ct.simpleContent = true;
+      else if (ct && node.name === 'xs:extension' && attrs.base) ct.base = attrs.base;
+      else if (
+        ct &&
+        node.name === 'xs:element' &&
+        attrs.name &&
+        stack.every((s) => s.name !== 'xs:element')
+      ) {
+        // An element inside a choice, or with minOccurs 0, may be left out.
+        const inChoice = stack.some((s) => s.name === 'xs:choice');
+        ct.fields.set(attrs.name, {
+          type: attrs.type ?? null,
+          required: attrs.minOccurs !== '0' && !inChoice && parent?.name !== 'xs:choice',
+        });
+      } else if (ct && node.name === 'xs:attribute' && attrs.name)
+        ct.fields.set(attrs.name, { type: attrs.type ?? null, required: attrs.use === 'required' });
+      else if (st && node.name === 'xs:restriction') st.base = attrs.base ?? null;
+      else if (st && node.name === 'xs:enumeration') st.enumeration.push(attrs.value!);
+      stack.push({ name: node.name, attrs });
+    };
+    parser.onclosetag = () => {
+      const closed = stack.pop()!;
+      if (stack.length === 1 && closed.name === 'xs:complexType') ct = null;
+      if (stack.length === 1 && closed.name === 'xs:simpleType') st = null;
+    };
+    parser
+      .write(
+        readFileSync(new URL(`../fixtures/vendor-contracts/quickbooks/${file}`, import.meta.url), 'utf8'),
+      )
+      .close();
+  }
+  return { complex, simple };
+}
+
+function xsdProblems(
+  schema: ReturnType<typeof loadXsd>,
+  typeName: string,
+  value: unknown,
+  at: string,
+): string[] {
+  const problems: string[] = [];
+  const check = (type: string | null, v: unknown, path: string): void => {
+    if (!type || v === null) return;
+    if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) check(type, item, `${path}[${i}]`);
+      return;
+    }
+    const ct = schema.complex.get(type);
+    if (ct) {
+      checkComplex(type, v, path);
+      return;
+    }
+    let base: string | null = type;
+    const enums: string[] = [];
+    while (base && !base.startsWith('xs:')) {
+      const st = schema.simple.get(base);
+      if (!st) {
+        problems.push(`${path}: type ${base} is not in the XSD`);
+        return;
+      }
+      if (st.enumeration.length && !enums.length) enums.push(...st.enumeration);
+      base = st.base;
+    }
+    if (enums.length && !enums.includes(String(v)))
+      problems.push(`${path}: ${String(v)} is not one of ${type}`);
+    const ok: Record<string, (x: unknown) => boolean> = {
+      'xs:decimal': (x) => typeof x === 'number' || (typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x)),
+      'xs:double': (x) => typeof x === 'number',
+      'xs:int': (x) => Number.isInteger(Number(x)),
+      'xs:integer': (x) => Number.isInteger(Number(x)),
+      'xs:long': (x) => Number.isInteger(Number(x)),
+      'xs:positiveInteger': (x) => Number.isInteger(Number(x)) && Number(x) > 0,
+      'xs:boolean': (x) => typeof x === 'boolean',
+      'xs:date': (x) => typeof x === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(x),
+      'xs:dateTime': (x) =>
+        typeof x === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(x) &&
+        !Number.isNaN(Date.parse(x)),
+      'xs:string': (x) => typeof x === 'string',
+    };
+    if (base && ok[base] && !ok[base]!(v)) problems.push(`${path}: ${JSON.stringify(v)} is not ${base}`);
+  };
+  const checkComplex = (type: string, v: unknown, path: string): void => {
+    const chain: XsdComplex[] = [];
+    let simpleBase: string | null = null;
+    for (let t: string | null = type; t && schema.complex.has(t); ) {
+      const ct: XsdComplex = schema.complex.get(t)!;
+      chain.push(ct);
+      if (ct.simpleContent && ct.base && !schema.complex.has(ct.base)) simpleBase = ct.base;
+      t = ct.base;
+    }
+    const fields = new Map(chain.flatMap((c) => [...c.fields]));
+    if (typeof v !== 'object' || v === null) {
+      if (simpleBase) check(simpleBase, v, path);
+      else problems.push(`${path}: ${JSON.stringify(v)} where ${type} is an object`);
+      return;
+    }
+    const obj = v as Record<string, unknown>;
+    for (const [key, item] of Object.entries(obj)) {
+      if (key === 'value' && simpleBase) check(simpleBase, item, `${path}.value`);
+      else if (!fields.has(key)) problems.push(`${path}.${key}: no such element in ${type}`);
+      else check(fields.get(key)!.type, item, `${path}.${key}`);
+    }
+    if (obj.status === 'Deleted') return; // CDC's deleted stubs carry only Id and MetaData
+    for (const [name, f] of fields)
+      if (f.required && obj[name] === undefined) problems.push(`${path}: required ${name} missing (${type})`);
+  };
+  checkComplex(typeName, value, at);
+  return problems;
+}
+
+describe('the sandbox’s JSON against Intuit’s v3 XSD', () => {
+  const schema = loadXsd(['IntuitBaseTypes.xsd', 'IntuitNamesTypes.xsd', 'Finance.xsd']);
+  const entities = ['Account', 'Vendor', 'Customer', 'Invoice', 'Payment', 'Deposit', 'JournalEntry'];
+
+  test('the trimmed XSD defines every entity the connector reads and writes', () => {
+    for (const e of [...entities, 'Line', 'JournalEntryLineDetail', 'DepositLineDetail', 'ReferenceType'])
+      expect(schema.complex.has(e), e).toBe(true);
+    expect(schema.simple.get('PostingTypeEnum')!.enumeration.sort()).toEqual(['Credit', 'Debit']);
+    // The checker itself: unknown names, enumerations, simple types and required elements are caught.
+    const bad = xsdProblems(
+      schema,
+      'JournalEntry',
+      {
+        Bogus: 1,
+        TxnDate: '31/10/2026',
+        CustomField: [{ Name: 'Statement' }],
+        Line: [{ Amount: 'ten', DetailType: 'Sideways', JournalEntryLineDetail: { PostingType: 'Up' } }],
+      },
+      'JE',
+    );
+    expect(bad).toEqual(
+      expect.arrayContaining([
+        'JE.Bogus: no such element in JournalEntry',
+        'JE.TxnDate: "31/10/2026" is not xs:date',
+        'JE.Line[0].Amount: "ten" is not xs:decimal',
+        'JE.Line[0].DetailType: Sideways is not one of LineDetailTypeEnum',
+        'JE.Line[0].JournalEntryLineDetail.PostingType: Up is not one of PostingTypeEnum',
+        'JE.CustomField[0]: required Type missing (CustomField)',
+      ]),
+    );
+  });
+
+  test('query, read, write and CDC answers fit the XSD for every entity', async () => {
+    // A token of its own: earlier tests revoke or expire the company's first one.
+    const { accessToken } = await admin<{ accessToken: string }>(`${book.adminUrl}/tokens`, 'POST', {});
+    const { call } = library(book, accessToken);
+    const get = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`${baseUrl}/v3/company/${book.accountId}/${path}`, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+      });
+      expect(res.status, path).toBe(200);
+      return (await res.json()) as T;
+    };
+    const problems: string[] = [];
+    for (const entity of entities) {
+      const query = encodeURIComponent(`select * from ${entity} STARTPOSITION 1 MAXRESULTS 60`);
+      const answer = await get<{ QueryResponse: Record<string, Record<string, unknown>[]> }>(
+        `query?query=${query}&minorversion=75`,
+      );
+      const rows = answer.QueryResponse[entity] ?? [];
+      expect(rows.length, entity).toBeGreaterThan(0);
+      for (const row of rows)
+        problems.push(...xsdProblems(schema, entity, row, `${entity} ${String(row.Id)}`));
+      const one = await call<Record<string, unknown>>(`get${entity}`, String(rows[0]!.Id));
+      problems.push(...xsdProblems(schema, entity, one, `get${entity}`));
+    }
+    const accounts = await accountsByName(book);
+    const created = await call<Record<string, unknown>>('createJournalEntry', {
+      Line: [
+        {
+          Amount: 1,
+          DetailType: 'JournalEntryLineDetail',
+          JournalEntryLineDetail: {
+            PostingType: 'Debit',
+            AccountRef: { value: accounts.get('Commissions Receivable') },
+          },
+        },
+        {
+          Amount: 1,
+          DetailType: 'JournalEntryLineDetail',
+          JournalEntryLineDetail: {
+            PostingType: 'Credit',
+            AccountRef: { value: accounts.get('Commission Income') },
+          },
+        },
+      ],
+    });
+    problems.push(...xsdProblems(schema, 'JournalEntry', created, 'created JournalEntry'));
+    await call('deleteJournalEntry', { Id: created.Id, SyncToken: created.SyncToken });
+    const cdc = await get<{ CDCResponse: { QueryResponse: Record<string, unknown>[] }[] }>(
+      `cdc?entities=${entities.join(',')}&changedSince=${new Date(Date.now() - 86_400_000).toISOString()}`,
+    );
+    for (const block of cdc.CDCResponse[0]!.QueryResponse)
+      for (const entity of entities)
+        for (const row of (block[entity] as Record<string, unknown>[] | undefined) ?? [])
+          problems.push(...xsdProblems(schema, entity, row, `CDC ${entity} ${String(row.Id)}`));
+    expect([...new Set(problems.map((p) => p.replace(/ \d+([.[])/, ' #$1')))]).toEqual([]);
   });
 });

@@ -369,6 +369,130 @@ describe('reading Salesforce through jsforce', () => {
   });
 });
 
+describe('SOQL date literals', () => {
+  const utcDay = (offsetDays: number, base = new Date()) =>
+    new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate() + offsetDays))
+      .toISOString()
+      .slice(0, 10);
+
+  test('date literals filter date fields by UTC day ranges, as Salesforce does', async () => {
+    const t = new Date();
+    const today = utcDay(0, t);
+    const monthStart = (k: number) =>
+      new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + k, 1)).toISOString().slice(0, 10);
+    const days: Record<string, string> = {
+      today,
+      yesterday: utcDay(-1, t),
+      tomorrow: utcDay(1, t),
+      minus3: utcDay(-3, t),
+      minus7: utcDay(-7, t),
+      minus8: utcDay(-8, t),
+      plus3: utcDay(3, t),
+      plus8: utcDay(8, t),
+      thisMonthStart: monthStart(0),
+      lastMonthStart: monthStart(-1),
+      lastMonthEnd: utcDay(-1, new Date(`${monthStart(0)}T00:00:00Z`)),
+      nextMonthStart: monthStart(1),
+    };
+    const tag = `DL-${randomUUID().slice(0, 8)}`;
+    for (const [label, CloseDate] of Object.entries(days)) {
+      await sandboxAdmin(`${org.adminUrl}/objects/Opportunity`, 'POST', {
+        Name: `${tag}-${label}`,
+        StageName: 'Prospecting',
+        CloseDate,
+      });
+    }
+    const conn = new Connection({
+      instanceUrl: org.baseUrl,
+      accessToken: org.credentials.accessToken,
+      version: '62.0',
+    });
+    const names = async (where: string) =>
+      (
+        await conn.query<{ Name: string }>(
+          `SELECT Name FROM Opportunity WHERE Name LIKE '${tag}%' AND ${where}`,
+        )
+      ).records
+        .map((r) => r.Name.slice(tag.length + 1))
+        .sort();
+    const expected = (keep: (day: string) => boolean) =>
+      Object.entries(days)
+        .filter(([, d]) => keep(d))
+        .map(([label]) => label)
+        .sort();
+
+    expect(await names('CloseDate = TODAY')).toEqual(expected((d) => d === today));
+    expect(await names('CloseDate = YESTERDAY')).toEqual(expected((d) => d === utcDay(-1, t)));
+    expect(await names('CloseDate > TODAY')).toEqual(expected((d) => d > today));
+    expect(await names('CloseDate <= TODAY')).toEqual(expected((d) => d <= today));
+    expect(await names('CloseDate != TODAY')).toEqual(expected((d) => d !== today));
+    // LAST_N_DAYS:n counts today in; NEXT_N_DAYS:n starts tomorrow.
+    expect(await names('CloseDate = LAST_N_DAYS:7')).toEqual(
+      expected((d) => d >= utcDay(-7, t) && d <= today),
+    );
+    expect(await names('CloseDate = NEXT_N_DAYS:7')).toEqual(
+      expected((d) => d >= utcDay(1, t) && d <= utcDay(7, t)),
+    );
+    expect(await names('CloseDate = THIS_MONTH')).toEqual(
+      expected((d) => d >= monthStart(0) && d < monthStart(1)),
+    );
+    expect(await names('CloseDate = LAST_MONTH')).toEqual(
+      expected((d) => d >= monthStart(-1) && d < monthStart(0)),
+    );
+    expect(await names('CloseDate IN (YESTERDAY, TOMORROW)')).toEqual(['tomorrow', 'yesterday']);
+  });
+
+  test('on dateTime fields a literal is the UTC range from midnight to midnight', async () => {
+    const account = (await truth(org, 'Account')).find((r) => !r.IsDeleted)!;
+    const tag = `DLT-${randomUUID().slice(0, 8)}`;
+    const instants: Record<string, string> = {
+      startOfToday: `${utcDay(0)}T00:00:00Z`,
+      endOfYesterday: `${utcDay(-1)}T23:59:59Z`,
+      startOfTomorrow: `${utcDay(1)}T00:00:00Z`,
+      tenDaysAgo: `${utcDay(-10)}T12:00:00Z`,
+    };
+    for (const [label, EffectiveDate] of Object.entries(instants)) {
+      await sandboxAdmin(`${org.adminUrl}/objects/InsurancePolicy`, 'POST', {
+        Name: `${tag}-${label}`,
+        NameInsuredId: account.Id,
+        EffectiveDate,
+      });
+    }
+    const conn = new Connection({
+      instanceUrl: org.baseUrl,
+      accessToken: org.credentials.accessToken,
+      version: '62.0',
+    });
+    const names = async (where: string) =>
+      (
+        await conn.query<{ Name: string }>(
+          `SELECT Name FROM InsurancePolicy WHERE Name LIKE '${tag}%' AND ${where}`,
+        )
+      ).records
+        .map((r) => r.Name.slice(tag.length + 1))
+        .sort();
+    expect(await names('EffectiveDate = TODAY')).toEqual(['startOfToday']);
+    expect(await names('EffectiveDate = YESTERDAY')).toEqual(['endOfYesterday']);
+    expect(await names('EffectiveDate >= TODAY')).toEqual(['startOfToday', 'startOfTomorrow']);
+    expect(await names('EffectiveDate < TODAY')).toEqual(['endOfYesterday', 'tenDaysAgo']);
+    expect(await names('EffectiveDate = LAST_N_DAYS:1')).toEqual(['endOfYesterday', 'startOfToday']);
+    expect(await names('EffectiveDate = LAST_N_DAYS:10')).toEqual([
+      'endOfYesterday',
+      'startOfToday',
+      'tenDaysAgo',
+    ]);
+
+    // A literal on a text field, or an unknown one, is refused as Salesforce refuses it.
+    const err = (soql: string) => Promise.resolve(conn.query(soql)).catch((e: { errorCode?: string }) => e);
+    expect(await err(`SELECT Id FROM InsurancePolicy WHERE Name = TODAY`)).toMatchObject({
+      errorCode: 'INVALID_FIELD',
+    });
+    expect(await err(`SELECT Id FROM InsurancePolicy WHERE EffectiveDate = LAST_N_DAYS`)).toMatchObject({
+      errorCode: 'MALFORMED_QUERY',
+    });
+  });
+});
+
 describe('writing to Salesforce', () => {
   test('upsert by external id creates once, then updates the same InsurancePolicy', async () => {
     const s = session(org);

@@ -21,7 +21,17 @@ type Env = { Variables: { portal: HubSpotPortal } };
 const DAILY_LIMIT = 500_000;
 const datetimeProps = new Set(['createdate', 'hs_lastmodifieddate', 'lastmodifieddate', 'closedate']);
 
-function errorBody(portal: HubSpotPortal | undefined, category: string, message: string, extra: object = {}) {
+type ErrorBody = { status: string; message: string; correlationId: string; category: string } & Record<
+  string,
+  unknown
+>;
+
+function errorBody(
+  portal: HubSpotPortal | undefined,
+  category: string,
+  message: string,
+  extra: object = {},
+): ErrorBody {
   return {
     status: 'error',
     message,
@@ -77,6 +87,7 @@ const defaultProps: Record<HsObjectType, string[]> = {
 };
 
 export function serialize(
+  portal: HubSpotPortal,
   type: HsObjectType,
   record: HsRecord,
   properties: string[],
@@ -86,8 +97,9 @@ export function serialize(
     ? [...new Set([...properties, 'createdate', lastModifiedProperty[type], 'hs_object_id'])]
     : defaultProps[type];
   const props: Record<string, string | null> = {};
+  // A defined property without a value is null; one the portal does not define is left out.
   for (const name of wanted)
-    if (name in record.properties || properties.includes(name)) props[name] = record.properties[name] ?? null;
+    if (portal.properties[type].has(name)) props[name] = record.properties[name] ?? null;
   const out: Record<string, unknown> = {
     id: record.id,
     properties: props,
@@ -279,7 +291,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
           nextAfter = record.id;
           break;
         }
-        results.push(serialize(type, record, properties, associations));
+        results.push(serialize(portal, type, record, properties, associations));
       }
       const body: Record<string, unknown> = { results };
       if (nextAfter) {
@@ -304,6 +316,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
         return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'resource not found'), 404);
       return c.json(
         serialize(
+          portal,
           type,
           record,
           splitList(c.req.queries('properties')),
@@ -380,7 +393,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       const page = hits.slice(offset, offset + limit);
       const result: Record<string, unknown> = {
         total: hits.length,
-        results: page.map((r) => serialize(type, r, body.properties ?? [])),
+        results: page.map((r) => serialize(portal, type, r, body.properties ?? [])),
       };
       if (offset + limit < hits.length) result.paging = { next: { after: String(offset + limit) } };
       return c.json(result);
@@ -416,7 +429,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       }
       const record = portal.create(type, withDefaults(type, stringify(body!.properties!)));
       for (const link of links) portal.associate(type, record.id, link.to, link.id);
-      return c.json(serialize(type, record, Object.keys(body!.properties!)), 201);
+      return c.json(serialize(portal, type, record, Object.keys(body!.properties!)), 201);
     });
 
     app.patch(`${base}/:type/:id`, async (c) => {
@@ -432,7 +445,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       if (problem) return c.json(problem, 400);
       const record = portal.update(type, c.req.param('id'), stringify(body!.properties!));
       if (!record) return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', 'resource not found'), 404);
-      return c.json(serialize(type, record, Object.keys(body!.properties!)));
+      return c.json(serialize(portal, type, record, Object.keys(body!.properties!)));
     });
 
     app.delete(`${base}/:type/:id`, (c) => {
@@ -492,24 +505,33 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
     return c.json(pipeline, 201);
   });
 
+  // Every property of a type, archived ones left out (HubSpot lists those only with archived=true).
+  app.get('/crm/v3/properties/:objectType', (c) => {
+    const portal = c.get('portal');
+    const type = objectTypeAliases[c.req.param('objectType')];
+    if (!type)
+      return c.json(
+        errorBody(
+          portal,
+          'OBJECT_NOT_FOUND',
+          `Unable to infer object type from: ${c.req.param('objectType')}`,
+        ),
+        400,
+      );
+    if (c.req.query('archived') === 'true') return c.json({ results: [] });
+    return c.json({
+      results: [...portal.properties[type]].map((name) => portal.propertyDefinition(type, name)!),
+    });
+  });
+
   app.get('/crm/v3/properties/:objectType/:propertyName', (c) => {
     const portal = c.get('portal');
     const type = objectTypeAliases[c.req.param('objectType')];
     const name = c.req.param('propertyName');
-    if (!type || !portal.properties[type].has(name))
+    const definition = type && portal.propertyDefinition(type, name);
+    if (!definition)
       return c.json(errorBody(portal, 'OBJECT_NOT_FOUND', `Unable to find property ${name}`), 404);
-    const custom = portal.customProperties[type].get(name);
-    return c.json(
-      custom ?? {
-        name,
-        label: name,
-        type: 'string',
-        fieldType: 'text',
-        groupName: `${type.slice(0, -1)}information`,
-        hasUniqueValue: portal.uniqueProperties[type].has(name),
-        hubspotDefined: !name.includes('_') || name.startsWith('hs_'),
-      },
-    );
+    return c.json(definition);
   });
 
   app.post('/crm/v3/properties/:objectType', async (c) => {
@@ -550,9 +572,6 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
   // The client library asks for `/crm/v3/owners/` (trailing slash); HubSpot answers both.
   app.get('/crm/v3/owners/', (c) => ownersPage(c));
   app.get('/crm/v3/owners', (c) => ownersPage(c));
-  app.notFound((c) =>
-    c.json(errorBody(undefined, 'OBJECT_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404),
-  );
 
   app.post('/crm/v4/associations/:from/:to/batch/read', async (c) => {
     const portal = c.get('portal');
@@ -577,7 +596,7 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
           associationTypes: [
             {
               category: 'HUBSPOT_DEFINED',
-              typeId: from === 'deals' ? (to === 'companies' ? 5 : 3) : 1,
+              typeId: defaultTypeId(from, to),
               label: null,
             },
           ],
@@ -628,7 +647,53 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
     return c.json({ status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() }, 201);
   });
 
+  // One record's associations of one type, paged by the associated id (`after` is the next id to
+  // return, as for object lists; HubSpot's default and maximum page is 500).
+  app.get('/crm/v4/objects/:from/:id/associations/:to', (c) => {
+    const portal = c.get('portal');
+    const from = objectTypeAliases[c.req.param('from')];
+    const to = objectTypeAliases[c.req.param('to')];
+    if (!from || !to) return c.json(errorBody(portal, 'VALIDATION_ERROR', 'unknown object type'), 400);
+    const limit = Math.min(Number(c.req.query('limit') ?? 500), 500);
+    if (!Number.isInteger(limit) || limit < 1)
+      return c.json(errorBody(portal, 'VALIDATION_ERROR', 'limit must be 1..500'), 400);
+    const record = portal.objects[from].get(c.req.param('id'));
+    // Assumption: an unknown or archived record has no associations (HubSpot answers 200, empty).
+    const ids =
+      record && !record.archived ? [...record.associations[to]].sort((a, b) => Number(a) - Number(b)) : [];
+    const after = Number(c.req.query('after') ?? 0);
+    const rest = ids.filter((id) => Number(id) >= after);
+    const page = rest.slice(0, limit);
+    const body: Record<string, unknown> = {
+      results: page.map((id) => ({
+        toObjectId: Number(id),
+        associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: defaultTypeId(from, to), label: null }],
+      })),
+    };
+    if (rest.length > limit) {
+      const link = new URL(c.req.url);
+      link.searchParams.set('after', rest[limit]!);
+      body.paging = { next: { after: rest[limit]!, link: link.toString() } };
+    }
+    return c.json(body);
+  });
+
+  // Anything else is HubSpot's JSON 404, never a bare text page (registered last: routes above win).
+  app.all('*', (c) =>
+    c.json(
+      errorBody(c.get('portal'), 'OBJECT_NOT_FOUND', `Unable to route ${c.req.method} ${c.req.path}`),
+      404,
+    ),
+  );
+
   return app;
+}
+
+/** The HubSpot-defined (unlabelled) association type id from one object type to another. */
+function defaultTypeId(from: HsObjectType, to: HsObjectType): number {
+  for (const [id, kind] of Object.entries(associationTypeIds))
+    if (kind.from === from && kind.to === to) return Number(id);
+  return 1;
 }
 
 function ownersPage(c: Context<Env>) {
@@ -710,7 +775,12 @@ function withDefaults(
   return props;
 }
 
-type BatchInput = { id?: string; idProperty?: string; properties?: Record<string, unknown> };
+type BatchInput = {
+  id?: string;
+  idProperty?: string;
+  objectWriteTraceId?: string;
+  properties?: Record<string, unknown>;
+};
 
 async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
   const portal = c.get('portal');
@@ -726,6 +796,7 @@ async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
   if (inputs.length > 100)
     return c.json(errorBody(portal, 'VALIDATION_ERROR', 'Batch size limit is 100'), 400);
   const startedAt = new Date().toISOString();
+  if (action === 'upsert') return upsert(c, portal, type, inputs, startedAt);
   const results: Record<string, unknown>[] = [];
   const errors: Record<string, unknown>[] = [];
   for (const input of inputs) {
@@ -734,7 +805,7 @@ async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
       const record = body?.idProperty
         ? [...portal.objects[type].values()].find((r) => r.properties[body.idProperty!] === id)
         : portal.objects[type].get(id);
-      if (record && !record.archived) results.push(serialize(type, record, body?.properties ?? []));
+      if (record && !record.archived) results.push(serialize(portal, type, record, body?.properties ?? []));
       else
         errors.push({
           status: 'error',
@@ -760,7 +831,9 @@ async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
         errors.push(invalid);
         continue;
       }
-      results.push(serialize(type, portal.create(type, withDefaults(type, props)), Object.keys(props)));
+      results.push(
+        serialize(portal, type, portal.create(type, withDefaults(type, props)), Object.keys(props)),
+      );
     } else if (action === 'update') {
       const invalid = validatePipeline(portal, type, props, portal.objects[type].get(String(input.id)));
       if (invalid) {
@@ -768,38 +841,8 @@ async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
         continue;
       }
       const record = portal.update(type, String(input.id), props);
-      if (record) results.push(serialize(type, record, Object.keys(props)));
+      if (record) results.push(serialize(portal, type, record, Object.keys(props)));
       else errors.push(errorBody(portal, 'OBJECT_NOT_FOUND', `Object ${input.id} not found`));
-    } else if (action === 'upsert') {
-      const idProperty = input.idProperty ?? 'hs_object_id';
-      if (!portal.uniqueProperties[type].has(idProperty)) {
-        return c.json(
-          errorBody(
-            portal,
-            'VALIDATION_ERROR',
-            `Property ${idProperty} is not a unique identifier property of ${type}; upsert needs one.`,
-          ),
-          400,
-        );
-      }
-      const existing = [...portal.objects[type].values()].find(
-        (r) => !r.archived && r.properties[idProperty] === String(input.id),
-      );
-      const invalid = existing
-        ? validatePipeline(portal, type, props, existing)
-        : validateCreate(portal, type, props);
-      if (invalid) {
-        errors.push(invalid);
-        continue;
-      }
-      const written = [...Object.keys(props), idProperty];
-      if (existing) {
-        portal.update(type, existing.id, props);
-        results.push({ ...serialize(type, existing, written), new: false });
-      } else {
-        const created = portal.create(type, withDefaults(type, { ...props, [idProperty]: String(input.id) }));
-        results.push({ ...serialize(type, created, written), new: true });
-      }
     } else {
       return c.json(errorBody(portal, 'VALIDATION_ERROR', `unknown batch action ${action}`), 404);
     }
@@ -812,4 +855,94 @@ async function batch(c: Context<Env>, _sandbox: HubSpotSandbox) {
       207,
     );
   return c.json({ status: 'COMPLETE', results, startedAt, completedAt }, action === 'create' ? 201 : 200);
+}
+
+/**
+ * Batch upsert by a unique property. Assumptions, from HubSpot's documentation of
+ * objectWriteTraceId: without a trace id on every input the batch is all or nothing (one invalid
+ * input fails the call with 400 and nothing is written); with one on every input each input
+ * stands alone, and the answer is 207 with the refused inputs under `errors`, each naming its
+ * trace id in `context.objectWriteTraceId` (written results echo theirs).
+ */
+function upsert(
+  c: Context<Env>,
+  portal: HubSpotPortal,
+  type: HsObjectType,
+  inputs: BatchInput[],
+  startedAt: string,
+) {
+  const traced = inputs.length > 0 && inputs.every((i) => typeof i.objectWriteTraceId === 'string');
+  const seen = new Set<string>();
+  const checked = [];
+  for (const input of inputs) {
+    const idProperty = input.idProperty ?? 'hs_object_id';
+    if (!portal.uniqueProperties[type].has(idProperty))
+      return c.json(
+        errorBody(
+          portal,
+          'VALIDATION_ERROR',
+          `Property ${idProperty} is not a unique identifier property of ${type}; upsert needs one.`,
+        ),
+        400,
+      );
+    const key = `${idProperty}:${input.id}`;
+    if (seen.has(key))
+      return c.json(
+        errorBody(portal, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${input.id}]`),
+        400,
+      );
+    seen.add(key);
+    const existing = [...portal.objects[type].values()].find(
+      (r) => !r.archived && r.properties[idProperty] === String(input.id),
+    );
+    let problem = validateProperties(portal, type, input.properties);
+    const props = problem ? {} : stringify(input.properties!);
+    problem ??= existing
+      ? validatePipeline(portal, type, props, existing)
+      : validateCreate(portal, type, props);
+    checked.push({ input, idProperty, existing, props, problem });
+  }
+  const refused = checked.filter((x) => x.problem);
+  if (refused.length && !traced) {
+    const first = refused[0]!.problem!;
+    return c.json(
+      errorBody(portal, 'VALIDATION_ERROR', String(first.message), {
+        errors: refused.flatMap((x) => (x.problem!.errors as unknown[] | undefined) ?? []),
+      }),
+      400,
+    );
+  }
+  const results: Record<string, unknown>[] = [];
+  const errors: Record<string, unknown>[] = [];
+  for (const { input, idProperty, existing, props, problem } of checked) {
+    const trace = input.objectWriteTraceId;
+    if (problem) {
+      // HubSpot's StandardError: status, category, message, context, errors, links.
+      errors.push({
+        status: 'error',
+        category: problem.category,
+        message: problem.message,
+        context: { objectWriteTraceId: [trace!] },
+        errors: (problem.errors as unknown[] | undefined) ?? [],
+        links: {},
+      });
+      continue;
+    }
+    const written = [...Object.keys(props), idProperty];
+    const record = existing
+      ? portal.update(type, existing.id, props)!
+      : portal.create(type, withDefaults(type, { ...props, [idProperty]: String(input.id) }));
+    results.push({
+      ...serialize(portal, type, record, written),
+      new: !existing,
+      ...(trace === undefined ? {} : { objectWriteTraceId: trace }),
+    });
+  }
+  const completedAt = new Date().toISOString();
+  if (errors.length)
+    return c.json(
+      { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt },
+      207,
+    );
+  return c.json({ status: 'COMPLETE', results, startedAt, completedAt });
 }

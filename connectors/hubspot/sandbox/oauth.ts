@@ -1,12 +1,13 @@
 // HubSpot's OAuth 2.0 for public apps as the sandbox serves it: the authorize redirect (the
 // consent screen approves at once for the app's portal; PKCE S256 when a challenge is sent), the
 // token endpoint at /oauth/v1/token with form-encoded client id and secret (authorization_code and
-// refresh_token grants; access tokens live 30 minutes, refresh tokens do not rotate), the
-// access-token metadata call that names the portal (hub_id), and refresh-token deletion, which is
-// how an app is disconnected. Every call to the token endpoint is counted per portal.
+// refresh_token grants; access tokens live 30 minutes, refresh tokens do not rotate; the answer
+// names the portal and the granted scopes), the access-token metadata call (portal, app, user,
+// scopes), and refresh-token deletion, which is how an app is disconnected. Every call to the
+// token endpoint is counted per portal. OAuth calls carry no rate-limit headers.
 import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
-import { type HubSpotSandbox, OAUTH_ACCESS_TOKEN_TTL_SECONDS } from './sandbox.ts';
+import { type HubSpotSandbox, installingUser, OAUTH_ACCESS_TOKEN_TTL_SECONDS } from './sandbox.ts';
 
 function tokenError(
   c: Context,
@@ -79,11 +80,17 @@ export function hubspotOAuth(sandbox: HubSpotSandbox): Hono {
     }
     const ttl = client.portal.chaos.tokenTtlSeconds || OAUTH_ACCESS_TOKEN_TTL_SECONDS;
     c.header('cache-control', 'no-store');
+    // HubSpot's AccessTokenResponse names the portal and the granted scopes; `scope` (the OAuth
+    // 2.0 string form) is kept for generic OAuth clients. No rate-limit headers on OAuth calls.
     return c.json({
       token_type: 'bearer',
       refresh_token: refreshToken,
-      access_token: sandbox.issueToken(client.portal, ttl),
+      access_token: sandbox.issueToken(client.portal, ttl, { app: client, scope }),
       expires_in: ttl,
+      token_use: 'access_token',
+      hub_id: client.portal.portalId,
+      user_id: installingUser(client.portal).userId,
+      scopes: scope.split(/[\s,]+/).filter(Boolean),
       scope,
     });
   });
@@ -94,12 +101,20 @@ export function hubspotOAuth(sandbox: HubSpotSandbox): Hono {
     const expiry = portal?.tokens.get(token);
     if (!portal || (expiry && expiry < Date.now()))
       return c.json({ status: 'error', message: 'The access token is invalid or expired' }, 404);
+    const { app, scopes } = sandbox.grantOf(token, portal);
+    const user = installingUser(portal);
+    // Assumption: a private-app token (no expiry) reports expires_in 0 rather than null, as the
+    // field is an integer in HubSpot's AccessTokenInfoResponse.
     return c.json({
       token,
-      hub_id: portal.portalId,
+      user: user.email,
       hub_domain: `portal-${portal.portalId}.hubspot.test`,
+      scopes,
+      hub_id: portal.portalId,
+      app_id: app?.appId ?? 0,
+      expires_in: expiry ? Math.max(0, Math.round((expiry - Date.now()) / 1000)) : 0,
+      user_id: user.userId,
       token_type: 'access',
-      expires_in: expiry ? Math.max(0, Math.round((expiry - Date.now()) / 1000)) : null,
     });
   });
 

@@ -17,6 +17,10 @@
 // - Properties: custom properties are created through /crm/v3/properties/{type}; one created
 //   with `hasUniqueValue: true` can be the idProperty of a batch upsert (and only such a
 //   property, or hs_object_id, can be). The demo agency's `agency_policy_id` is unique.
+// - Asking for a property the portal does not define is not an error: it is left out of the
+//   answer (a defined property with no value comes back as null).
+// - Owners are PERSON (a user) or QUEUE (a shared inbox: no user, no email; the sandbox puts the
+//   queue's name in firstName). Generated portals that are not `clean` hold two queues.
 import { createHmac, randomUUID } from 'node:crypto';
 import { type Chaos, ChaosDice, defaultChaos, RollingWindow } from '../../kit/sandbox/chaos.ts';
 
@@ -92,10 +96,11 @@ export interface HsRecord {
 
 export interface HsOwner {
   id: string;
-  email: string;
+  type: 'PERSON' | 'QUEUE';
+  email?: string;
   firstName: string;
   lastName: string;
-  userId: number;
+  userId?: number;
   createdAt: string;
   updatedAt: string;
   archived: boolean;
@@ -164,6 +169,40 @@ const builtInProperties: Record<HsObjectType, string[]> = {
     'hs_task_type',
     'hubspot_owner_id',
   ],
+};
+
+/** The demo agency's own properties among the built-in ones (hubspotDefined: false). */
+const agencyProperties = new Set([
+  'agency_client_code',
+  'policy_number',
+  'carrier_name',
+  'line_of_business',
+  'effective_date',
+  'expiration_date',
+  'policy_status',
+  'prior_policy_number',
+  'agent_code',
+  'renewal_probability',
+  'agency_policy_id',
+]);
+
+/** Property data types the sandbox reports; anything not listed is a single-line string. */
+const propertyTypes: Record<string, [type: string, fieldType: string]> = {
+  createdate: ['datetime', 'date'],
+  hs_lastmodifieddate: ['datetime', 'date'],
+  lastmodifieddate: ['datetime', 'date'],
+  closedate: ['datetime', 'date'],
+  hs_timestamp: ['datetime', 'date'],
+  amount: ['number', 'number'],
+  renewal_probability: ['number', 'number'],
+  hs_object_id: ['number', 'number'],
+  pipeline: ['enumeration', 'select'],
+  dealstage: ['enumeration', 'radio'],
+  hubspot_owner_id: ['enumeration', 'select'],
+  hs_task_status: ['enumeration', 'select'],
+  hs_task_priority: ['enumeration', 'select'],
+  hs_task_type: ['enumeration', 'select'],
+  email: ['string', 'text'],
 };
 
 const defaultStages = [
@@ -275,6 +314,42 @@ export class HubSpotPortal {
     };
     this.pipelines.push(pipeline);
     return pipeline;
+  }
+
+  /** A property's definition in HubSpot's shape (GET /crm/v3/properties/{type}[/{name}]). */
+  propertyDefinition(type: HsObjectType, name: string): Record<string, unknown> | undefined {
+    if (!this.properties[type].has(name)) return undefined;
+    const custom = this.customProperties[type].get(name);
+    const [dataType, fieldType] = propertyTypes[name] ?? ['string', 'text'];
+    const at = new Date(0).toISOString();
+    const base = custom ?? {
+      name,
+      label: name.replace(/^hs_/, '').replace(/_/g, ' '),
+      type: dataType,
+      fieldType,
+      groupName: `${type.slice(0, -1).replace(/ie$/, 'y')}information`,
+      hasUniqueValue: this.uniqueProperties[type].has(name),
+      hubspotDefined: !agencyProperties.has(name),
+      createdAt: at,
+      updatedAt: at,
+    };
+    const readOnly = name === 'hs_object_id' || name === 'createdate' || name === lastModifiedProperty[type];
+    return {
+      ...base,
+      description: '',
+      options: [],
+      displayOrder: -1,
+      calculated: false,
+      externalOptions: false,
+      hidden: false,
+      formField: !readOnly,
+      archived: false,
+      modificationMetadata: {
+        archivable: !base.hubspotDefined,
+        readOnlyDefinition: base.hubspotDefined,
+        readOnlyValue: readOnly,
+      },
+    };
   }
 
   createProperty(

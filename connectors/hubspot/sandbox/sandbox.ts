@@ -31,7 +31,25 @@ export interface HubSpotOAuthApp {
   clientId: string;
   clientSecret: string;
   portal: HubSpotPortal;
+  /** HubSpot's numeric app id (token metadata's app_id). */
+  appId: number;
 }
+
+/** The portal user who installs the app (the sandbox's consent screen approves as them). */
+export const installingUser = (portal: HubSpotPortal) => ({
+  userId: 9_000_001,
+  email: `admin@portal-${portal.portalId}.hubspot.test`,
+});
+
+/** Scopes of tokens issued without a consent screen (admin-made tokens): what the hub asks for. */
+export const defaultScopes = [
+  'oauth',
+  'crm.objects.contacts.read',
+  'crm.objects.companies.read',
+  'crm.objects.deals.read',
+  'crm.objects.deals.write',
+  'crm.objects.owners.read',
+];
 
 /** HubSpot's OAuth access tokens live 30 minutes. */
 export const OAUTH_ACCESS_TOKEN_TTL_SECONDS = 1800;
@@ -55,6 +73,8 @@ export class HubSpotSandbox {
   readonly refreshTokens = new Map<string, { app: HubSpotOAuthApp; scope: string }>();
   /** Calls to the token endpoint per portal (tests count refreshes with it). */
   readonly tokenRequests = new Map<number, number>();
+  /** Which app (and consented scopes) issued each OAuth access token. */
+  private readonly accessGrants = new Map<string, { app: HubSpotOAuthApp; scope: string }>();
 
   createPortal(
     opts: HubSpotSeedOptions & {
@@ -73,6 +93,7 @@ export class HubSpotSandbox {
       clientId: opts.oauthApp?.clientId ?? randomUUID(),
       clientSecret: opts.oauthApp?.clientSecret ?? randomUUID(),
       portal,
+      appId: 4_000_000 + this.apps.size + 1,
     };
     this.apps.set(app.clientId, app);
     return {
@@ -107,15 +128,29 @@ export class HubSpotSandbox {
     this.tokenRequests.set(portal.portalId, (this.tokenRequests.get(portal.portalId) ?? 0) + 1);
   }
 
-  issueToken(portal: HubSpotPortal, ttlSeconds: number | null): string {
+  issueToken(
+    portal: HubSpotPortal,
+    ttlSeconds: number | null,
+    grant?: { app: HubSpotOAuthApp; scope: string },
+  ): string {
     const token = portal.issueToken(ttlSeconds === null ? 'pat-na1' : 'CO-na1', ttlSeconds);
     this.tokenIndex.set(token, portal);
+    if (grant) this.accessGrants.set(token, grant);
     return token;
+  }
+
+  /** The app and scopes behind an access token (token metadata), defaulting for admin-made tokens. */
+  grantOf(token: string, portal: HubSpotPortal): { app: HubSpotOAuthApp | undefined; scopes: string[] } {
+    const grant = this.accessGrants.get(token);
+    const app = grant?.app ?? [...this.apps.values()].find((a) => a.portal === portal);
+    const scopes = grant ? grant.scope.split(/[\s,]+/).filter(Boolean) : defaultScopes;
+    return { app, scopes };
   }
 
   revokeToken(portal: HubSpotPortal, token: string): void {
     portal.tokens.delete(token);
     if (this.tokenIndex.get(token) === portal) this.tokenIndex.delete(token);
+    this.accessGrants.delete(token);
   }
 
   portalForToken(token: string): HubSpotPortal | undefined {

@@ -41,6 +41,7 @@ export function seedPortal(portal: HubSpotPortal, opts: HubSpotSeedOptions = {})
     ownerIdByProducer.set(p.key, id);
     portal.owners.set(id, {
       id,
+      type: 'PERSON',
       email: p.email,
       firstName: p.firstName,
       lastName: p.lastName,
@@ -49,6 +50,24 @@ export function seedPortal(portal: HubSpotPortal, opts: HubSpotSeedOptions = {})
       updatedAt: `${addDays(agency.asOf, -30)}T09:00:00.000Z`,
       archived: false,
     });
+  }
+
+  // Shared inboxes are owners too (type QUEUE): a hand-kept CRM routes some records to them.
+  const queueIds: string[] = [];
+  if (!opts.clean) {
+    for (const name of ['Service Queue', 'Renewals Queue']) {
+      const id = String(70_000_000 + ownerIdByProducer.size + queueIds.length + 1);
+      queueIds.push(id);
+      portal.owners.set(id, {
+        id,
+        type: 'QUEUE',
+        firstName: name,
+        lastName: '',
+        createdAt: `${addDays(agency.asOf, -1500)}T09:00:00.000Z`,
+        updatedAt: `${addDays(agency.asOf, -60)}T09:00:00.000Z`,
+        archived: false,
+      });
+    }
   }
 
   const carrierName = new Map(agency.carriers.map((c) => [c.key, c.name]));

@@ -11,9 +11,11 @@
 //   mentions Active (`Active IN (true,false)`). An empty page is `{"QueryResponse":{}}`.
 // - Times: MetaData is written in company-local time (UTC-07:00, DST ignored) to the second, and
 //   compared to the second; `time` carries milliseconds.
-// - CDC: `changedSince` is inclusive at one-second resolution and may reach back 30 days (older is
-//   ValidationFault 4001). Per entity, in the order asked: active rows in order of last change,
-//   then deleted ones as `{domain, status:"Deleted", Id, MetaData:{LastUpdatedTime}}`; at most
+// - CDC: `changedSince` is inclusive at one-second resolution and may reach back 30 days. Older is
+//   refused as Intuit refuses it: code 500 "Unsupported Operation", Detail "Operation cdc with
+//   changedSince date <date> which is older than fixed days is not supported." (the wording seen
+//   from Intuit, e.g. Wish-Org/QuickBooksSharp#19; a 400 ValidationFault is assumed). Per
+//   entity, in the order asked: active rows in order of last change, then deleted ones as `{domain, status:"Deleted", Id, MetaData:{LastUpdatedTime}}`; at most
 //   1,000 objects per response, the rest cut from the tail with no marker. A name-list row made
 //   inactive is an ordinary change with `Active:false` (QuickBooks never deletes them).
 // - Rate limits: 500 requests per rolling minute per realm (chaos `requestsPerWindow` overrides)
@@ -34,8 +36,15 @@
 //   120 s (per account: `refreshTokenGraceSeconds`), answering with the token that replaced it,
 //   and is invalid_grant after. Revoking either token of a grant ends every token it issued.
 // - `minorversion` is accepted and ignored (every response is the minor version 75 shape).
-// - Batch: at most 30 items (more is ValidationFault 1040); each item answers with its entity,
-//   its QueryResponse or its own Fault, in the order sent.
+// - Batch (Intuit's "API call limits and throttles"): at most 30 items (more is ValidationFault
+//   1040 "Batch size exceeds allowed limit") and 40 batch requests per rolling minute per realm
+//   (the app and realm are one here), past which a 429 ThrottlingFault 003001 with Retry-After;
+//   batches count against the 500 per minute too. Each item answers with its entity, its
+//   QueryResponse or its own Fault, in the order sent.
+// - Writes: a POST to the entity endpoint whose body has an Id is an update, with or without
+//   ?operation=update (full unless `sparse: true`; a full update replaces every writable field);
+//   a SyncToken other than the current one is 5010 Stale Object Error. The same holds for batch
+//   items. Transactions sent without TxnDate are dated today in the company's time zone.
 // - Money is written as JSON numbers with exactly the cents stored, read from request bodies
 //   as the exact decimal text sent (never through a binary float).
 // - Webhooks (sandbox.ts): one notification per realm ~20 ms after its changes, not retried.
@@ -60,6 +69,7 @@ type Env = { Variables: { realm: QuickBooksRealm } };
 const CDC_CAP = 1000;
 const CDC_LOOKBACK_MS = 30 * 86_400_000;
 const BATCH_LIMIT = 30;
+const BATCH_PER_MINUTE = 40;
 const CONCURRENCY = 10;
 
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
@@ -183,22 +193,27 @@ export function quickbooksApi(sandbox: QuickBooksSandbox): Hono<Env> {
   app.get(`${base}/cdc`, (c) => changeDataCapture(c));
   app.post(`${base}/cdc`, (c) => changeDataCapture(c));
 
-  app.post(`${base}/batch`, (c) =>
-    idempotent(c, async () => {
+  app.post(`${base}/batch`, (c) => {
+    const slot = c.get('realm').batchWindow.take();
+    if (!slot.allowed) {
+      c.header('retry-after', String(Math.max(1, Math.ceil(slot.resetMs / 1000))));
+      return answer(c, throttled(`Batch request limit of ${BATCH_PER_MINUTE} per minute was reached.`));
+    }
+    return idempotent(c, async () => {
       const realm = c.get('realm');
       const body = parseExact(await c.req.text()) as { BatchItemRequest?: QboObject[] };
       const items = body.BatchItemRequest ?? [];
       if (items.length > BATCH_LIMIT) {
         throw validation(
           '1040',
-          'Batch size limit exceeded',
-          `The maximum number of batch items in a single request is ${BATCH_LIMIT}. Supplied: ${items.length}`,
+          'Batch size exceeds allowed limit',
+          `The batch size for the batch request is too big. The batch limit size is ${BATCH_LIMIT}. Supplied: ${items.length}`,
         );
       }
       const responses = items.map((item) => batchItem(realm, item));
       return { status: 200, body: { BatchItemResponse: responses, time: now(realm) } };
-    }),
-  );
+    });
+  });
 
   app.get(`${base}/:entity/:id`, (c) => {
     const realm = c.get('realm');
@@ -223,7 +238,7 @@ export function quickbooksApi(sandbox: QuickBooksSandbox): Hono<Env> {
       const entity = entityFromPath(c.req.param('entity'));
       if (!entity) throw unsupported(c.req.param('entity'));
       const input = parseExact(await c.req.text()) as QboObject;
-      const result = write(realm, entity, c.req.query('operation') ?? 'create', input);
+      const result = write(realm, entity, c.req.query('operation'), input);
       return { status: 200, body: { [entity]: result, time: now(realm) } };
     }),
   );
@@ -325,7 +340,15 @@ async function idempotent(c: Context<Env>, run: () => Promise<{ status: number; 
   return c.json(body, status as 200);
 }
 
-function write(realm: QuickBooksRealm, entity: EntityName, operation: string, input: QboObject): QboObject {
+function write(
+  realm: QuickBooksRealm,
+  entity: EntityName,
+  asked: string | undefined,
+  input: QboObject,
+): QboObject {
+  // Intuit reads a body that names an Id as an update, whatever the query string says.
+  const hasId = input.Id !== undefined && input.Id !== null && input.Id !== '';
+  const operation = (asked ?? 'create').toLowerCase() === 'create' && hasId ? 'update' : (asked ?? 'create');
   if (operation === 'create') return realm.render(realm.create(entity, input));
   if (operation === 'update') return realm.render(realm.update(entity, input));
   if (operation === 'delete') {
@@ -349,7 +372,12 @@ function batchItem(realm: QuickBooksRealm, item: QboObject): QboObject {
       throw validation('2010', 'Request has invalid or unsupported property', 'Batch item names no entity');
     return {
       bId,
-      [entity]: write(realm, entity, String(item.operation ?? 'create'), item[entity] as QboObject),
+      [entity]: write(
+        realm,
+        entity,
+        item.operation === undefined ? undefined : String(item.operation),
+        item[entity] as QboObject,
+      ),
     };
   } catch (err) {
     if (!(err instanceof QboFault)) throw err;
@@ -414,10 +442,9 @@ function changeDataCapture(c: Context<Env>) {
     );
   if (since < Date.now() - CDC_LOOKBACK_MS) {
     throw validation(
-      '4001',
-      'Invalid CDC request',
-      'changedSince must be within the last 30 days',
-      'changedSince',
+      '500',
+      'Unsupported Operation',
+      `Operation cdc with changedSince date ${raw} which is older than fixed days is not supported.`,
     );
   }
   const changes = realm.changesSince(entities, since, CDC_CAP);

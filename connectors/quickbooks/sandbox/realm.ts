@@ -133,6 +133,8 @@ export class QuickBooksRealm {
   chaos: Chaos = defaultChaos();
   readonly dice = new ChaosDice();
   readonly window = new RollingWindow(500, 60_000);
+  /** Intuit's separate limit on /batch calls per realm and app. */
+  readonly batchWindow = new RollingWindow(40, 60_000);
   inFlight = 0;
   requestCount = 0;
   /** Answers already given per `requestid`, replayed for a retried write. */
@@ -205,9 +207,10 @@ export class QuickBooksRealm {
 
   create(entity: EntityName, input: QboObject, at?: { createdMs: number; updatedMs?: number }): StoredRow {
     const body = writable(input);
+    const createdMs = at?.createdMs ?? this.stamp();
+    this.dateTransaction(entity, body, createdMs);
     this.validate(entity, body);
     this.derive(entity, body, null);
-    const createdMs = at?.createdMs ?? this.stamp();
     const row: StoredRow = {
       entity,
       id: this.nextId(entity),
@@ -253,6 +256,7 @@ export class QuickBooksRealm {
 
   private change(row: StoredRow, fields: QboObject, sparse: boolean): StoredRow {
     const next = sparse ? { ...row.body, ...fields } : fields;
+    this.dateTransaction(row.entity, next, Date.now());
     this.validate(row.entity, next, row.id);
     this.derive(row.entity, next, row);
     row.body = next;
@@ -280,6 +284,16 @@ export class QuickBooksRealm {
     row.updatedMs = this.stamp();
     this.onChange?.(entity, id, 'Delete', row.updatedMs);
     return row;
+  }
+
+  /** The company-local calendar date of an instant (YYYY-MM-DD). */
+  localDate(ms: number): string {
+    return new Date(ms + this.utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+  }
+
+  /** A transaction sent without TxnDate is dated the day it is entered, in the company's zone. */
+  private dateTransaction(entity: EntityName, body: QboObject, atMs: number): void {
+    if (txnSequence.has(entity) && !text(body.TxnDate)) body.TxnDate = this.localDate(atMs);
   }
 
   private validate(entity: EntityName, body: QboObject, selfId?: string): void {
@@ -353,9 +367,12 @@ export class QuickBooksRealm {
     return lines as QboObject[];
   }
 
+  /**
+   * Intuit requires only balanced lines, each a JournalEntryLineDetail with PostingType and
+   * AccountRef; DocNumber (no auto-numbering assumed) and PrivateNote may be absent.
+   */
   private journalEntry(body: QboObject): void {
-    if (!text(body.DocNumber)) throw required('DocNumber');
-    if (String(body.DocNumber).length > 21) {
+    if (text(body.DocNumber) && String(body.DocNumber).length > 21) {
       throw validation(
         '2050',
         'String length is either shorter or longer than supported by specification',
@@ -364,11 +381,9 @@ export class QuickBooksRealm {
         'DocNumber',
       );
     }
-    if (!text(body.TxnDate)) throw required('TxnDate');
     if (!/^\d{4}-\d{2}-\d{2}$/.test(String(body.TxnDate))) {
       throw validation('2090', 'Invalid Date', `Invalid date : ${String(body.TxnDate)}`, 'TxnDate');
     }
-    if (!text(body.PrivateNote)) throw required('PrivateNote');
     const lines = this.lines(body, 'JournalEntry');
     let debits = 0;
     let credits = 0;

@@ -10,8 +10,15 @@
 //   over string, number, true/false, null, date (2026-01-31) and datetime
 //   (2026-01-31T10:00:00Z, fractional seconds and ±hh:mm allowed) literals; ORDER BY fields
 //   ASC/DESC NULLS FIRST/LAST; LIMIT; OFFSET. Text compares ignore case, ids compare exactly.
-//   Nothing else (no subqueries, aggregates, date functions or date literals like TODAY):
-//   MALFORMED_QUERY. Unknown objects: INVALID_TYPE; unknown fields or literals of the wrong
+//   Date literals (SOQL and SOSL Reference, "Date Formats and Date Literals in WHERE") on date
+//   and dateTime fields: YESTERDAY TODAY TOMORROW, LAST_/THIS_/NEXT_ WEEK MONTH QUARTER YEAR,
+//   LAST_90_DAYS NEXT_90_DAYS, LAST_N_ / NEXT_N_ / N_..._AGO: DAYS WEEKS MONTHS QUARTERS YEARS :n.
+//   Each is a range [start, end): = is inside, != outside, < before start, <= before end,
+//   > at or after end, >= at or after start; IN (…) matches a row in any of its ranges. Boundaries are UTC midnights (the reference gives
+//   YESTERDAY as "00:00:00 UTC"; the org user's locale is en_US: weeks start on Sunday,
+//   quarters and years are calendar ones). LAST_N_DAYS:n and LAST_90_DAYS include today;
+//   NEXT_N_DAYS:n and NEXT_90_DAYS start tomorrow. FISCAL literals are not served.
+//   Nothing else (no subqueries, aggregates or date functions): MALFORMED_QUERY. Unknown objects: INVALID_TYPE; unknown fields or literals of the wrong
 //   type: INVALID_FIELD. Without ORDER BY, rows come in Id order.
 // - Query cursors: a query's matching ids are fixed when it runs; each batch reads the rows'
 //   current values. nextRecordsUrl is /services/data/vNN.0/query/<cursor id>-<offset> (no
@@ -107,7 +114,8 @@ type Literal =
   | { t: 'boolean'; v: boolean }
   | { t: 'null' }
   | { t: 'date'; v: string }
-  | { t: 'datetime'; v: number };
+  | { t: 'datetime'; v: number }
+  | { t: 'range'; text: string; start: number; end: number };
 
 type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE';
 
@@ -180,6 +188,8 @@ function tokenize(soql: string): Token[] {
     ['number', /^-?\d+(\.\d+)?/],
     ['op', /^(!=|<>|<=|>=|=|<|>)/],
     ['punct', /^[(),]/],
+    // A date literal with its parameter (LAST_N_DAYS:7) is one token.
+    ['ident', /^[A-Za-z_][A-Za-z0-9_]*:\d+(?![\w.])/],
     ['ident', /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/],
   ];
   while (i < soql.length) {
@@ -241,10 +251,65 @@ function resolvePath(type: SObjectType, text: string): FieldPath {
 
 const textTypes = new Set(['string', 'textarea', 'picklist', 'email', 'phone']);
 
+const DAY_MS = 86_400_000;
+const utcDay = (y: number, m: number, d = 1) => Date.UTC(y, m, d);
+
+/** A SOQL date literal as the UTC range [start, end) it names at `nowMs`, or null if it is none. */
+export function dateLiteralRange(text: string, nowMs = Date.now()): { start: number; end: number } | null {
+  const m = /^([A-Z_0-9]+?)(?::(\d+))?$/.exec(text.toUpperCase());
+  if (!m) return null;
+  const [, name, arg] = m;
+  const n = arg === undefined ? null : Number(arg);
+  const now = new Date(nowMs);
+  const y = now.getUTCFullYear();
+  const mo = now.getUTCMonth();
+  const today = utcDay(y, mo, now.getUTCDate());
+  const week = today - now.getUTCDay() * DAY_MS; // Sunday
+  const quarter = mo - (mo % 3);
+  // Calendar units step by month; days and weeks by fixed lengths (UTC has no DST).
+  const units: Record<string, { at: (k: number) => number }> = {
+    DAYS: { at: (k) => today + k * DAY_MS },
+    WEEKS: { at: (k) => week + k * 7 * DAY_MS },
+    MONTHS: { at: (k) => utcDay(y, mo + k) },
+    QUARTERS: { at: (k) => utcDay(y, quarter + 3 * k) },
+    YEARS: { at: (k) => utcDay(y + k, 0) },
+  };
+  const span = (unit: string, from: number, to: number) => ({
+    start: units[unit]!.at(from),
+    end: units[unit]!.at(to),
+  });
+  if (n === null) {
+    const fixed: Record<string, () => { start: number; end: number }> = {
+      YESTERDAY: () => span('DAYS', -1, 0),
+      TODAY: () => span('DAYS', 0, 1),
+      TOMORROW: () => span('DAYS', 1, 2),
+      LAST_90_DAYS: () => span('DAYS', -90, 1),
+      NEXT_90_DAYS: () => span('DAYS', 1, 91),
+    };
+    for (const unit of ['WEEK', 'MONTH', 'QUARTER', 'YEAR']) {
+      fixed[`LAST_${unit}`] = () => span(`${unit}S`, -1, 0);
+      fixed[`THIS_${unit}`] = () => span(`${unit}S`, 0, 1);
+      fixed[`NEXT_${unit}`] = () => span(`${unit}S`, 1, 2);
+    }
+    return fixed[name!]?.() ?? null;
+  }
+  const p =
+    /^(?:(LAST|NEXT)_N_(DAYS|WEEKS|MONTHS|QUARTERS|YEARS)|N_(DAYS|WEEKS|MONTHS|QUARTERS|YEARS)_AGO)$/.exec(
+      name!,
+    );
+  if (!p) return null;
+  if (p[3]) return span(p[3], -n!, -n! + 1);
+  const unit = p[2]!;
+  // LAST_N_DAYS counts today in; the other LAST_N_ units end where the current unit starts.
+  if (p[1] === 'LAST') return unit === 'DAYS' ? span(unit, -n!, 1) : span(unit, -n!, 0);
+  return span(unit, 1, 1 + n!);
+}
+
 function checkLiteral(path: FieldPath, lit: Literal, op: Op | 'IN'): void {
   if (lit.t === 'null') return;
   const t = path.def.type;
   const ok =
+    ((t === 'datetime' || t === 'date') && lit.t === 'range') ||
     (t === 'datetime' && lit.t === 'datetime') ||
     (t === 'date' && lit.t === 'date') ||
     (t === 'boolean' && lit.t === 'boolean') ||
@@ -322,6 +387,8 @@ function parseQuery(soql: string): QueryPlan {
     }
     if (isKw('true', t) || isKw('false', t)) return { t: 'boolean', v: t.text.toLowerCase() === 'true' };
     if (isKw('null', t)) return { t: 'null' };
+    const range = t.kind === 'ident' ? dateLiteralRange(t.text) : null;
+    if (range) return { t: 'range', text: t.text, ...range };
     pos--;
     throw unexpected();
   };
@@ -447,6 +514,8 @@ function storedLiteral(def: FieldDef, lit: Literal): FieldValue {
   switch (lit.t) {
     case 'null':
       return null;
+    case 'range':
+      throw new Error('a date literal is a range, compared by compareRange');
     case 'datetime':
       return new Date(lit.v).toISOString();
     case 'number':
@@ -466,6 +535,37 @@ function likeRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 'is');
 }
 
+/** Where a stored date or dateTime value lies against a date literal's range: -1 before, 0 in, 1 after. */
+function compareRange(def: FieldDef, v: FieldValue, lit: Extract<Literal, { t: 'range' }>): number {
+  if (def.type === 'date') {
+    const day = String(v);
+    const start = new Date(lit.start).toISOString().slice(0, 10);
+    const end = new Date(lit.end).toISOString().slice(0, 10);
+    return day < start ? -1 : day >= end ? 1 : 0;
+  }
+  const ms = Date.parse(String(v));
+  return ms < lit.start ? -1 : ms >= lit.end ? 1 : 0;
+}
+
+function matchesRange(op: Op, where: number): boolean {
+  switch (op) {
+    case '=':
+      return where === 0;
+    case '!=':
+      return where !== 0;
+    case '<':
+      return where < 0;
+    case '<=':
+      return where <= 0;
+    case '>':
+      return where > 0;
+    case '>=':
+      return where >= 0;
+    default:
+      return false;
+  }
+}
+
 function matches(org: SalesforceOrg, record: SfRecord, cond: Condition): boolean {
   switch (cond.kind) {
     case 'and':
@@ -477,6 +577,7 @@ function matches(org: SalesforceOrg, record: SfRecord, cond: Condition): boolean
     case 'in': {
       const v = valueAt(org, record, cond.path);
       const found = cond.values.some((lit) => {
+        if (lit.t === 'range') return v !== null && compareRange(cond.path.def, v, lit) === 0;
         const w = storedLiteral(cond.path.def, lit);
         return v === null || w === null ? v === w : compareStored(cond.path.def, v, w) === 0;
       });
@@ -486,6 +587,10 @@ function matches(org: SalesforceOrg, record: SfRecord, cond: Condition): boolean
       const v = valueAt(org, record, cond.path);
       if (cond.op === 'LIKE')
         return typeof v === 'string' && cond.value.t === 'string' && likeRegExp(cond.value.v).test(v);
+      if (cond.value.t === 'range')
+        return v === null
+          ? cond.op === '!='
+          : matchesRange(cond.op, compareRange(cond.path.def, v, cond.value));
       const w = storedLiteral(cond.path.def, cond.value);
       if (v === null || w === null) {
         if (cond.op === '=') return v === w;
