@@ -95,34 +95,39 @@ describe('one upload does not stall every tenant', () => {
     const liar = await workbookWithHugeCell(500, { understate: true });
     expect(bomb.length).toBeLessThan(1024 * 1024);
 
-    // The machine's own pace, measured the same way, so a busy CI machine is not held to an idle one's.
-    await healthz();
-    const baseline: number[] = [];
-    for (let i = 0; i < 20; i++) baseline.push(await healthz());
-    const allowance = 100 + max(baseline);
-
     const cases = [
       ...uploads(bomb, 'bomb.xlsx').map((u) => ({ ...u, file: 'declared 500 MB', statuses: [413] })),
       ...uploads(liar, 'liar.xlsx').map((u) => ({ ...u, file: 'understated size', statuses: [422] })),
     ];
     for (const c of cases) {
-      const started = performance.now();
-      const answer = c.send().then(async (res) => ({
-        status: res.status,
-        body: (await res.json()) as { type: string; errors: { reason: string }[] },
-        ms: performance.now() - started,
-      }));
-      const during = await healthWhile(answer);
-      const { status, body, ms } = await answer;
-      console.log(
-        `${c.file}, ${c.name}: ${status} in ${Math.round(ms)} ms; /healthz during it: ${during.length} checks, ` +
-          `max ${Math.round(max(during))} ms (baseline median ${Math.round(median(baseline))} ms, max ${Math.round(max(baseline))} ms)`,
-      );
-      expect(c.statuses, JSON.stringify(body)).toContain(status);
-      expect(body.errors).toHaveLength(1);
-      expect(ms).toBeLessThan(2000);
-      expect(during.length).toBeGreaterThan(0);
-      expect(max(during)).toBeLessThan(allowance);
+      // The machine's own pace, measured the same way just before, so a busy CI machine is not held
+      // to an idle one's. Other processes can steal a core for a moment: a case gets three tries,
+      // and a parse that held the event loop (seconds, as before the fix) fails all three.
+      let last = '';
+      for (let attempt = 1; ; attempt++) {
+        await healthz();
+        const baseline: number[] = [];
+        for (let i = 0; i < 20; i++) baseline.push(await healthz());
+        const allowance = 100 + max(baseline);
+        const started = performance.now();
+        const answer = c.send().then(async (res) => ({
+          status: res.status,
+          body: (await res.json()) as { type: string; errors: { reason: string }[] },
+          ms: performance.now() - started,
+        }));
+        const during = await healthWhile(answer);
+        const { status, body, ms } = await answer;
+        last =
+          `${c.file}, ${c.name} (try ${attempt}): ${status} in ${Math.round(ms)} ms; /healthz during it: ${during.length} checks, ` +
+          `max ${Math.round(max(during))} ms (baseline median ${Math.round(median(baseline))} ms, max ${Math.round(max(baseline))} ms)`;
+        console.log(last);
+        expect(c.statuses, JSON.stringify(body)).toContain(status);
+        expect(body.errors).toHaveLength(1);
+        expect(during.length).toBeGreaterThan(0);
+        if (ms < 2000 && max(during) < allowance) break;
+        if (attempt === 3)
+          expect.fail(`slower than the bounds (2 s; ${Math.round(allowance)} ms) three times: ${last}`);
+      }
     }
   });
 
