@@ -6,48 +6,36 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appliedEpicConnector } from '../../connectors/applied-epic/index.ts';
 import { createAppliedEpicSandboxApp } from '../../connectors/applied-epic/sandbox/index.ts';
-import {
-  ConnectorError,
-  type ConnectorSession,
-  type Credentials,
-  type Page,
-  type ReadRequest,
-  type VendorRecord,
-} from '../../connectors/types.ts';
+import { ConnectorError, type ConnectorSession, type Credentials } from '../../connectors/types.ts';
 import { payloadHash } from '../../db/page-writer.ts';
 import { appliedEpicMappings } from '../../mappings/applied-epic.ts';
-import { mapRecord, pathsRead, withOverrides } from '../../mappings/engine.ts';
+import { mapRecord, withOverrides } from '../../mappings/engine.ts';
 import { serveApp } from '../support/serve-app.ts';
+import {
+  admin,
+  fieldsOf,
+  newSandboxAccount,
+  readAll,
+  runConnectorContract,
+  type SandboxAccount,
+} from './connector-contract.ts';
 
 const mappings = withOverrides(appliedEpicMappings, undefined);
-const fields = Object.fromEntries(Object.entries(mappings).map(([s, m]) => [s, pathsRead(m)]));
+const fields = fieldsOf(appliedEpicMappings);
 // The sandbox's assumed limit is lifted for these accounts; pacing is tested on its own.
 const unthrottled = { rateBudget: { requests: 100_000, windowMs: 1_000, concurrency: 8 } };
 
-interface Account {
-  accountId: string;
+type Account = SandboxAccount<{
   credentials: { clientId: string; clientSecret: string; accessToken: string };
-  adminUrl: string;
-}
+}>;
 
 let server: { url: string; close(): Promise<void> };
 let account: Account;
 
-async function admin<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
 async function createAccount(opts: Record<string, unknown>): Promise<Account> {
-  const created = await admin<Omit<Account, 'adminUrl'>>(`${server.url}/_admin/accounts`, 'POST', opts);
-  const adminUrl = `${server.url}/_admin/accounts/${created.accountId}`;
-  await admin(`${adminUrl}/chaos`, 'PUT', { requestsPerWindow: 100_000 });
-  return { ...created, adminUrl };
+  const created = await newSandboxAccount<Account>(server.url, opts);
+  await admin(`${created.adminUrl}/chaos`, 'PUT', { requestsPerWindow: 100_000 });
+  return created;
 }
 
 /** What the hub does when a token is refused: a new client-credentials token, Basic client auth. */
@@ -91,24 +79,6 @@ function session(
   return { s, refreshes: () => refreshes };
 }
 
-async function readAll(
-  s: ConnectorSession,
-  req: Omit<ReadRequest, 'checkpoint' | 'runStartedAt'> & { runStartedAt?: string },
-  between?: (page: Page, index: number) => Promise<void>,
-): Promise<{ pages: Page[]; records: VendorRecord[]; ids: string[] }> {
-  const pages: Page[] = [];
-  let checkpoint: ReadRequest['checkpoint'] = null;
-  const runStartedAt = req.runStartedAt ?? new Date().toISOString();
-  do {
-    const page = await s.read({ ...req, runStartedAt, checkpoint });
-    pages.push(page);
-    checkpoint = page.checkpoint;
-    if (between) await between(page, pages.length - 1);
-  } while (checkpoint !== null);
-  const records = pages.flatMap((p) => p.records);
-  return { pages, records, ids: records.map((r) => r.externalId) };
-}
-
 interface TruthRecord {
   id: string;
   type?: string;
@@ -133,6 +103,40 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+});
+
+runConnectorContract('Applied Epic', {
+  connector: appliedEpicConnector,
+  newAccount: () => createAccount({ seed: 'clauses', clients: 60 }),
+  open: (a, opts) =>
+    session(a, {
+      accessToken: opts?.credentials?.accessToken as string | undefined,
+      refresh: opts?.refresh,
+      settings: { pageSize: 10 },
+    }).s,
+  pagedStream: 'clients',
+  change: {
+    stream: 'clients',
+    async run(a) {
+      const client = (await truth(a, 'accounts')).find((r) => r.type === 'CLIENT' && r.name)!;
+      await admin(`${a.adminUrl}/objects/accounts/${client.id}`, 'PATCH', {
+        name: `${client.name} Holdings`,
+      });
+      return client.id;
+    },
+  },
+  // Epic inactivates (the record comes back with active: false); purges are left to the sweep.
+  remove: {
+    stream: 'employees',
+    async run(a) {
+      const employee = (await truth(a, 'accounts')).find((r) => r.type === 'EMPLOYEE' && r.active)!;
+      await admin(`${a.adminUrl}/objects/accounts/${employee.id}`, 'PATCH', { active: false });
+      return employee.id;
+    },
+  },
+  retryAfterMs: 2_000,
+  revoke: async (a) => ({ ...a.credentials, accessToken: 'revoked-token' }),
+  refresh: async (a) => ({ ...a.credentials, accessToken: await tokenFromEndpoint(a.credentials) }),
 });
 
 describe('Applied Epic wire format', () => {

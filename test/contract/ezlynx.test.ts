@@ -15,23 +15,29 @@ import {
   ConnectorError,
   type ConnectorSession,
   type Credentials,
-  type Page,
-  type ReadRequest,
   type WebhookRequest,
 } from '../../connectors/types.ts';
 import { payloadHash } from '../../db/page-writer.ts';
-import { mapRecord, pathsRead, withOverrides } from '../../mappings/engine.ts';
+import { mapRecord, withOverrides } from '../../mappings/engine.ts';
 import { ezlynxMappings } from '../../mappings/ezlynx.ts';
 import { serveApp } from '../support/serve-app.ts';
+import {
+  admin,
+  fieldsOf,
+  newSandboxAccount,
+  readAll,
+  runConnectorContract,
+  type SandboxAccount,
+  serveSandbox,
+} from './connector-contract.ts';
 
 const mappings = withOverrides(ezlynxMappings, undefined);
-const fields = Object.fromEntries(Object.entries(mappings).map(([s, m]) => [s, pathsRead(m)]));
+const fields = fieldsOf(ezlynxMappings);
 
-interface Account {
-  accountId: string;
+type Account = SandboxAccount<{
   credentials: { clientId: string; clientSecret: string; apiKey: string; accessToken: string };
-  adminUrl: string;
-}
+}>;
+const newAccount = (opts: Record<string, unknown>) => newSandboxAccount<Account>(baseUrl, opts);
 
 interface AdminRecord {
   id: string;
@@ -40,24 +46,9 @@ interface AdminRecord {
   deleted: boolean;
 }
 
-let server: { url: string; close(): Promise<void> };
+let server: Awaited<ReturnType<typeof serveSandbox>>;
 let baseUrl: string;
 let account: Account;
-
-async function admin<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
-async function newAccount(opts: Record<string, unknown>): Promise<Account> {
-  const body = await admin<Omit<Account, 'adminUrl'>>(`${baseUrl}/_admin/accounts`, 'POST', opts);
-  return { ...body, adminUrl: `${baseUrl}/_admin/accounts/${body.accountId}` };
-}
 
 const objects = async (a: Account, type: string) =>
   (await admin<{ results: AdminRecord[] }>(`${a.adminUrl}/objects/${type}`)).results;
@@ -83,31 +74,41 @@ function session(
   });
 }
 
-async function readAll(
-  s: ConnectorSession,
-  req: Omit<ReadRequest, 'checkpoint' | 'runStartedAt'> & { runStartedAt?: string },
-): Promise<{ pages: Page[]; ids: string[] }> {
-  const pages: Page[] = [];
-  let checkpoint: ReadRequest['checkpoint'] = null;
-  const runStartedAt = req.runStartedAt ?? new Date().toISOString();
-  do {
-    const page = await s.read({ ...req, runStartedAt, checkpoint });
-    pages.push(page);
-    checkpoint = page.checkpoint;
-  } while (checkpoint !== null);
-  return { pages, ids: pages.flatMap((p) => p.records.map((r) => r.externalId)) };
-}
-
 beforeAll(async () => {
-  const root = new Hono();
-  root.route('/ezlynx', createEzlynxSandboxApp().app);
-  server = await serveApp(root);
-  baseUrl = `${server.url}/ezlynx`;
+  server = await serveSandbox('/ezlynx', createEzlynxSandboxApp().app);
+  baseUrl = server.baseUrl;
   account = await newAccount({ seed: 'contract', clients: 120, asOf: '2026-11-01' });
 });
 
 afterAll(async () => {
   await server?.close();
+});
+
+runConnectorContract('EZLynx', {
+  connector: ezlynxConnector,
+  newAccount: () => newAccount({ seed: 'clauses', clients: 120, asOf: '2026-11-01' }),
+  open: (acc, opts) =>
+    session(opts?.credentials ?? acc.credentials, { refresh: opts?.refresh, pageSize: 25 }),
+  pagedStream: 'policies',
+  change: {
+    stream: 'applicants',
+    async run(acc) {
+      const target = (await objects(acc, 'applicants')).find((r) => !r.deleted)!;
+      await admin(`${acc.adminUrl}/objects/applicants/${target.id}`, 'PATCH', { middleName: 'Q' });
+      return target.id;
+    },
+  },
+  remove: {
+    stream: 'policies',
+    async run(acc) {
+      const victim = (await objects(acc, 'policies')).find((p) => !p.deleted)!;
+      await admin(`${acc.adminUrl}/objects/policies/${victim.id}`, 'DELETE');
+      return victim.id;
+    },
+  },
+  retryAfterMs: 2_000,
+  revoke: async (acc) => ({ ...acc.credentials, accessToken: 'ezl_at_revoked' }),
+  refresh: (acc) => exchangeEzlynxToken(baseUrl, acc.credentials),
 });
 
 describe('reading EZLynx through the typed client', () => {

@@ -3,33 +3,29 @@
 // them (deleted clients listed only with deleted=true, voided policies), and HawkSoft's errors for
 // rate limits, bad credentials, a missing version and an agency that stopped sharing.
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HawkSoftClient } from '../../connectors/hawksoft/client.ts';
 import { HawkSoftApiError } from '../../connectors/hawksoft/errors.ts';
 import { hawksoftConnector } from '../../connectors/hawksoft/index.ts';
 import { createHawkSoftSandboxApp } from '../../connectors/hawksoft/sandbox/index.ts';
-import {
-  ConnectorError,
-  type ConnectorSession,
-  type Page,
-  type ReadRequest,
-  type VendorRecord,
-} from '../../connectors/types.ts';
-import { mapRecord, pathsRead, withOverrides } from '../../mappings/engine.ts';
+import { ConnectorError, type ConnectorSession } from '../../connectors/types.ts';
+import { mapRecord, withOverrides } from '../../mappings/engine.ts';
 import { hawksoftMappings } from '../../mappings/hawksoft.ts';
-import { serveApp } from '../support/serve-app.ts';
+import {
+  admin,
+  fieldsOf,
+  newSandboxAccount,
+  readAll,
+  runConnectorContract,
+  type SandboxAccount,
+  serveSandbox,
+} from './connector-contract.ts';
 
 const mappings = withOverrides(hawksoftMappings, undefined);
-const fields = Object.fromEntries(Object.entries(mappings).map(([s, m]) => [s, pathsRead(m)]));
+const fields = fieldsOf(hawksoftMappings);
 
-interface Account {
-  accountId: string;
-  agencyId: number;
-  credentials: { username: string; password: string };
-  baseUrl: string;
-  adminUrl: string;
-}
+type Account = SandboxAccount<{ agencyId: number; credentials: { username: string; password: string } }>;
+const newAccount = (opts: Record<string, unknown>) => newSandboxAccount<Account>(baseUrl, opts);
 
 interface TruthPolicy {
   id: string;
@@ -41,24 +37,9 @@ interface TruthPolicy {
   premium: number | null;
 }
 
-let server: { url: string; close(): Promise<void> };
+let server: Awaited<ReturnType<typeof serveSandbox>>;
 let baseUrl: string;
 let account: Account;
-
-async function admin<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
-async function newAccount(opts: Record<string, unknown>): Promise<Account> {
-  const body = await admin<Omit<Account, 'baseUrl' | 'adminUrl'>>(`${baseUrl}/_admin/accounts`, 'POST', opts);
-  return { ...body, baseUrl, adminUrl: `${baseUrl}/_admin/accounts/${body.accountId}` };
-}
 
 function session(acc: Account, credentials = acc.credentials): ConnectorSession {
   return hawksoftConnector.open({
@@ -72,22 +53,6 @@ function session(acc: Account, credentials = acc.credentials): ConnectorSession 
   });
 }
 
-async function readAll(
-  s: ConnectorSession,
-  req: Omit<ReadRequest, 'checkpoint' | 'runStartedAt'> & { runStartedAt?: string },
-): Promise<{ pages: Page[]; records: VendorRecord[]; ids: string[] }> {
-  const pages: Page[] = [];
-  let checkpoint: ReadRequest['checkpoint'] = null;
-  const runStartedAt = req.runStartedAt ?? new Date().toISOString();
-  do {
-    const page = await s.read({ ...req, runStartedAt, checkpoint });
-    pages.push(page);
-    checkpoint = page.checkpoint;
-  } while (checkpoint !== null);
-  const records = pages.flatMap((p) => p.records);
-  return { pages, records, ids: records.map((r) => r.externalId) };
-}
-
 const policiesTruth = async (acc: Account) =>
   (await admin<{ results: TruthPolicy[] }>(`${acc.adminUrl}/objects/policies`)).results;
 const clientsTruth = async (acc: Account) =>
@@ -95,16 +60,42 @@ const clientsTruth = async (acc: Account) =>
     .results;
 
 beforeAll(async () => {
-  const app = new Hono();
-  app.route('/hawksoft', createHawkSoftSandboxApp().app);
-  server = await serveApp(app);
-  baseUrl = `${server.url}/hawksoft`;
+  server = await serveSandbox('/hawksoft', createHawkSoftSandboxApp().app);
+  baseUrl = server.baseUrl;
   // About 450 of the demo agency's 1,400 clients are HawkSoft's personal-lines book: three batches.
   account = await newAccount({ seed: 'contract', clients: 1_400, asOf: '2026-11-01' });
 });
 
 afterAll(async () => {
   await server?.close();
+});
+
+runConnectorContract('HawkSoft', {
+  connector: hawksoftConnector,
+  // About a third of the demo clients are HawkSoft's: two batches of 200 at least.
+  newAccount: () => newAccount({ seed: 'clauses', clients: 1_000, asOf: '2026-11-01' }),
+  open: (acc, opts) => session(acc, opts?.credentials as Account['credentials'] | undefined),
+  pagedStream: 'clients',
+  change: {
+    stream: 'policies',
+    async run(acc) {
+      const target = (await policiesTruth(acc)).find((p) => p.status === 'Renew' && p.policyNumber)!;
+      await admin(`${acc.adminUrl}/objects/policies/${target.id}`, 'PATCH', { premium: 4321.5 });
+      return target.id;
+    },
+  },
+  remove: {
+    stream: 'clients',
+    async run(acc) {
+      const victim = (await clientsTruth(acc)).find((c) => !c.deleted)!;
+      await admin(`${acc.adminUrl}/objects/clients/${victim.clientNumber}`, 'DELETE');
+      return String(victim.clientNumber);
+    },
+  },
+  retryAfterMs: 2_000,
+  // Partners hold static Basic credentials: a retired secret is refused, and nothing refreshes it.
+  revoke: async (acc) => ({ username: acc.credentials.username, password: 'retired-secret' }),
+  refresh: () => Promise.reject(new Error('HawkSoft credentials never need refreshing')),
 });
 
 describe('reading HawkSoft through the typed Partner API client', () => {

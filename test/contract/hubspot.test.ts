@@ -8,46 +8,36 @@ import { hubspotConnector } from '../../connectors/hubspot/index.ts';
 import { QUEUE_OWNER_REASON } from '../../connectors/hubspot/streams.ts';
 import { signHubSpotRequest } from '../../connectors/hubspot/webhooks.ts';
 import { HubSpotUpsertRefused } from '../../connectors/hubspot/writes.ts';
-import {
-  ConnectorError,
-  type ConnectorSession,
-  type Page,
-  type ReadRequest,
-} from '../../connectors/types.ts';
+import { ConnectorError, type ConnectorSession, type Credentials } from '../../connectors/types.ts';
 import { payloadHash } from '../../db/page-writer.ts';
-import { pathsRead, withOverrides } from '../../mappings/engine.ts';
+
 import { hubspotMappings } from '../../mappings/hubspot.ts';
 import { sandboxAccount, sandboxAdmin } from '../support/harness.ts';
+import { fieldsOf, readAll, runConnectorContract } from './connector-contract.ts';
 
 const sandboxUrl = inject('sandboxUrl');
-const mappings = withOverrides(hubspotMappings, undefined);
-const fields = Object.fromEntries(Object.entries(mappings).map(([s, m]) => [s, pathsRead(m)]));
+const fields = fieldsOf(hubspotMappings);
+const noRefresh = () => Promise.reject(new Error('private-app tokens do not refresh'));
 
-function session(account: { accessToken: string; baseUrl: string }): ConnectorSession {
+function session(
+  account: { accessToken: string; baseUrl: string },
+  opts: { credentials?: Credentials; refresh?: () => Promise<Credentials> } = {},
+): ConnectorSession {
   return hubspotConnector.open({
     connectionId: randomUUID(),
     tenantId: randomUUID(),
     baseUrl: account.baseUrl,
-    credentials: { accessToken: account.accessToken },
+    credentials: opts.credentials ?? { accessToken: account.accessToken },
     settings: {},
     fields,
-    refreshCredentials: () => Promise.reject(new Error('private-app tokens do not refresh')),
+    refreshCredentials: opts.refresh ?? noRefresh,
   });
 }
 
-async function readAll(
-  s: ConnectorSession,
-  req: Omit<ReadRequest, 'checkpoint'>,
-): Promise<{ pages: Page[]; ids: string[] }> {
-  const pages: Page[] = [];
-  let checkpoint: ReadRequest['checkpoint'] = null;
-  do {
-    const page = await s.read({ ...req, checkpoint });
-    pages.push(page);
-    checkpoint = page.checkpoint;
-  } while (checkpoint !== null);
-  return { pages, ids: pages.flatMap((p) => p.records.map((r) => r.externalId)) };
-}
+const liveDeal = async (adminUrl: string) =>
+  (
+    await sandboxAdmin<{ results: { id: string; archived: boolean }[] }>(`${adminUrl}/objects/deals`)
+  ).results.find((d) => !d.archived)!;
 
 let account: Awaited<ReturnType<typeof sandboxAccount>>;
 
@@ -57,6 +47,39 @@ beforeAll(async () => {
     clients: 90,
     asOf: '2026-11-01',
   });
+});
+
+runConnectorContract('HubSpot', {
+  connector: hubspotConnector,
+  newAccount: () =>
+    sandboxAccount(sandboxUrl, 'hubspot', { seed: 'clauses', clients: 90, asOf: '2026-11-01' }),
+  open: (acc, opts) => session(acc, opts),
+  pagedStream: 'deals',
+  change: {
+    stream: 'deals',
+    async run(acc) {
+      const deal = await liveDeal(acc.adminUrl);
+      await sandboxAdmin(`${acc.adminUrl}/objects/deals/${deal.id}`, 'PATCH', {
+        properties: { amount: '777.00' },
+      });
+      return deal.id;
+    },
+  },
+  remove: {
+    stream: 'deals',
+    async run(acc) {
+      const deal = await liveDeal(acc.adminUrl);
+      await sandboxAdmin(`${acc.adminUrl}/objects/deals/${deal.id}`, 'DELETE');
+      return deal.id;
+    },
+  },
+  // HubSpot sends no Retry-After: the ten-secondly window is the wait.
+  retryAfterMs: 10_000,
+  async revoke(acc) {
+    await sandboxAdmin(`${acc.adminUrl}/tokens/${acc.accessToken}`, 'DELETE');
+    return { accessToken: acc.accessToken };
+  },
+  refresh: noRefresh,
 });
 
 describe('reading HubSpot through @hubspot/api-client', () => {

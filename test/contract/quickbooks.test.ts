@@ -29,22 +29,26 @@ import {
   ConnectorError,
   type ConnectorSession,
   type Credentials,
-  type Page,
-  type ReadRequest,
   type WebhookRequest,
 } from '../../connectors/types.ts';
 import { payloadHash } from '../../db/page-writer.ts';
 import { formatCents, Money, type MoneyDecimal } from '../../domain/money.ts';
-import { pathsRead, withOverrides } from '../../mappings/engine.ts';
 import { quickbooksMappings } from '../../mappings/quickbooks.ts';
 import { serveApp } from '../support/serve-app.ts';
+import {
+  admin,
+  fieldsOf,
+  newSandboxAccount,
+  readAll,
+  runConnectorContract,
+  type SandboxAccount,
+  serveSandbox,
+} from './connector-contract.ts';
 
 const QuickBooks = createRequire(import.meta.url)('node-quickbooks') as typeof QuickBooksLibrary;
-const mappings = withOverrides(quickbooksMappings, undefined);
-const fields = Object.fromEntries(Object.entries(mappings).map(([s, m]) => [s, pathsRead(m)]));
+const fields = fieldsOf(quickbooksMappings);
 
-interface Account {
-  accountId: string;
+type Account = SandboxAccount<{
   credentials: {
     accessToken: string;
     refreshToken: string;
@@ -52,37 +56,21 @@ interface Account {
     clientId: string;
     clientSecret: string;
   };
-  adminUrl: string;
-}
+}>;
+const newAccount = (opts: Record<string, unknown>) => newSandboxAccount<Account>(baseUrl, opts);
 
-let server: Awaited<ReturnType<typeof serveApp>>;
+let server: Awaited<ReturnType<typeof serveSandbox>>;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const { app } = createQuickBooksSandboxApp();
   // Mounted under a prefix, as the sandbox server mounts it.
-  server = await serveApp(new Hono().route('/quickbooks', app));
-  baseUrl = `${server.url}/quickbooks`;
+  server = await serveSandbox('/quickbooks', createQuickBooksSandboxApp().app);
+  baseUrl = server.baseUrl;
 });
 
 afterAll(async () => {
   await server.close();
 });
-
-async function admin<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<T> {
-  const res = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
-async function newAccount(opts: Record<string, unknown>): Promise<Account> {
-  const body = await admin<Omit<Account, 'adminUrl'>>(`${baseUrl}/_admin/accounts`, 'POST', opts);
-  return { ...body, adminUrl: `${baseUrl}/_admin/accounts/${body.accountId}` };
-}
 
 type Row = Record<string, unknown> & { Id: string; deleted: boolean; Active?: boolean };
 const truth = async (account: Account, type: string) =>
@@ -157,24 +145,43 @@ function library(account: Account, accessToken = account.credentials.accessToken
   return { qbo, call };
 }
 
-async function readAll(s: ConnectorSession, req: Omit<ReadRequest, 'checkpoint'>) {
-  const pages: Page[] = [];
-  let checkpoint: ReadRequest['checkpoint'] = null;
-  do {
-    const page = await s.read({ ...req, checkpoint });
-    pages.push(page);
-    checkpoint = page.checkpoint;
-  } while (checkpoint !== null);
-  return {
-    pages,
-    ids: pages.flatMap((p) => p.records.map((r) => r.externalId)),
-    deleted: pages.flatMap((p) => p.deleted),
-    cursor: pages.at(-1)!.cursor as { since: string },
-  };
-}
-
 const accountsByName = async (account: Account) =>
   new Map((await truth(account, 'accounts')).map((a) => [String(a.Name), a.Id]));
+
+runConnectorContract('QuickBooks', {
+  connector: quickbooksConnector,
+  newAccount: () => newAccount({ seed: 'clauses', clients: 60, asOf: '2026-11-01' }),
+  open: (account, opts) =>
+    session(account, { credentials: opts?.credentials, refresh: opts?.refresh, settings: { pageSize: 7 } }),
+  pagedStream: 'customers',
+  change: {
+    stream: 'customers',
+    async run(account) {
+      const customer = (await truth(account, 'customers')).find((c) => c.Active !== false)!;
+      await admin(`${account.adminUrl}/objects/customers/${customer.Id}`, 'PATCH', {
+        PrimaryPhone: { FreeFormNumber: '(512) 555-0199' },
+      });
+      return customer.Id;
+    },
+  },
+  // Deleting a customer in QuickBooks makes it inactive: a delete on the next CDC read.
+  remove: {
+    stream: 'customers',
+    async run(account) {
+      const customer = (await truth(account, 'customers')).find((c) => c.Active !== false)!;
+      await admin(`${account.adminUrl}/objects/customers/${customer.Id}`, 'DELETE');
+      return customer.Id;
+    },
+  },
+  retryAfterMs: 2_000,
+  async revoke(account) {
+    await admin(`${account.adminUrl}/tokens/${account.credentials.accessToken}`, 'DELETE');
+    return { ...account.credentials };
+  },
+  refresh: (account) => refreshAtTokenEndpoint({ ...account.credentials }),
+  // CDC times are whole seconds.
+  settleMs: 1_100,
+});
 
 let book: Account;
 
@@ -293,8 +300,9 @@ describe('reading QuickBooks through node-quickbooks', () => {
     const record = pages.flatMap((p) => p.records)[0]!;
     expect(record.payload.PrimaryPhone).toEqual({ FreeFormNumber: '(512) 555-0199' });
     // Never beyond the run's start, and not before the change it saw (to the second).
-    expect(Date.parse(cursor.since)).toBeLessThanOrEqual(Date.parse(runStartedAt));
-    expect(Date.parse(cursor.since)).toBeGreaterThanOrEqual(Date.parse(record.updatedAt!));
+    const { since: next } = cursor as { since: string };
+    expect(Date.parse(next)).toBeLessThanOrEqual(Date.parse(runStartedAt));
+    expect(Date.parse(next)).toBeGreaterThanOrEqual(Date.parse(record.updatedAt!));
   });
 
   test('query and CDC give the same payload for the same record', async () => {

@@ -16,18 +16,24 @@ import {
   ConnectorError,
   type ConnectorSession,
   type Credentials,
-  type Page,
-  type ReadRequest,
   type WebhookRequest,
 } from '../../connectors/types.ts';
 import { payloadHash } from '../../db/page-writer.ts';
-import { mapRecord, pathsRead, withOverrides } from '../../mappings/engine.ts';
+import { mapRecord, withOverrides } from '../../mappings/engine.ts';
 import { salesforceMappings } from '../../mappings/salesforce.ts';
 import { sandboxAdmin, waitFor } from '../support/harness.ts';
 import { serveApp } from '../support/serve-app.ts';
+import {
+  fieldsOf,
+  newSandboxAccount,
+  readAll,
+  runConnectorContract,
+  type SandboxAccount,
+  serveSandbox,
+} from './connector-contract.ts';
 
 const mappings = withOverrides(salesforceMappings, undefined);
-const fields = Object.fromEntries(Object.entries(mappings).map(([s, m]) => [s, pathsRead(m)]));
+const fields = fieldsOf(salesforceMappings);
 
 interface OrgCredentials {
   accessToken: string;
@@ -37,12 +43,7 @@ interface OrgCredentials {
   clientSecret: string;
 }
 
-interface Org {
-  accountId: string;
-  credentials: OrgCredentials;
-  baseUrl: string;
-  adminUrl: string;
-}
+type Org = SandboxAccount<{ credentials: OrgCredentials }>;
 
 interface TruthRecord {
   Id: string;
@@ -50,22 +51,12 @@ interface TruthRecord {
   [field: string]: unknown;
 }
 
-let server: Awaited<ReturnType<typeof serveApp>>;
+let server: Awaited<ReturnType<typeof serveSandbox>>;
 let sandboxUrl: string;
 let org: Org;
 
-async function newOrg(opts: Record<string, unknown> = {}): Promise<Org> {
-  const body = await sandboxAdmin<Omit<Org, 'baseUrl' | 'adminUrl'>>(
-    `${sandboxUrl}/salesforce/_admin/accounts`,
-    'POST',
-    opts,
-  );
-  return {
-    ...body,
-    baseUrl: `${sandboxUrl}/salesforce`,
-    adminUrl: `${sandboxUrl}/salesforce/_admin/accounts/${body.accountId}`,
-  };
-}
+const newOrg = (opts: Record<string, unknown> = {}) =>
+  newSandboxAccount<Org>(`${sandboxUrl}/salesforce`, opts);
 
 async function truth(o: Org, type: string): Promise<TruthRecord[]> {
   return (await sandboxAdmin<{ results: TruthRecord[] }>(`${o.adminUrl}/objects/${type}`)).results;
@@ -115,34 +106,46 @@ function session(
   });
 }
 
-async function readAll(
-  s: ConnectorSession,
-  req: Omit<ReadRequest, 'checkpoint'>,
-): Promise<{ pages: Page[]; ids: string[] }> {
-  const pages: Page[] = [];
-  let checkpoint: ReadRequest['checkpoint'] = null;
-  do {
-    const page = await s.read({ ...req, checkpoint });
-    pages.push(page);
-    checkpoint = page.checkpoint;
-  } while (checkpoint !== null);
-  return { pages, ids: pages.flatMap((p) => p.records.map((r) => r.externalId)) };
-}
-
 const now = () => new Date().toISOString();
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 beforeAll(async () => {
-  const { app } = createSalesforceSandboxApp();
-  const root = new Hono();
-  root.route('/salesforce', app);
-  server = await serveApp(root);
+  server = await serveSandbox('/salesforce', createSalesforceSandboxApp().app);
   sandboxUrl = server.url;
   org = await newOrg({ seed: 'contract', clients: 400, asOf: '2026-11-01' });
 });
 
 afterAll(async () => {
   await server?.close();
+});
+
+runConnectorContract('Salesforce', {
+  connector: salesforceConnector,
+  newAccount: () => newOrg({ seed: 'clauses', clients: 400, asOf: '2026-11-01' }),
+  open: (o, opts) => session(o, opts),
+  pagedStream: 'insurance_policies',
+  change: {
+    stream: 'insurance_policies',
+    async run(o) {
+      const target = (await truth(o, 'InsurancePolicy')).find((r) => !r.IsDeleted)!;
+      await sandboxAdmin(`${o.adminUrl}/objects/InsurancePolicy/${target.Id}`, 'PATCH', {
+        PremiumAmount: 4321.5,
+      });
+      return target.Id;
+    },
+  },
+  // Into the recycle bin: queryAll reports it deleted.
+  remove: {
+    stream: 'contacts',
+    async run(o) {
+      const target = (await truth(o, 'Contact')).find((r) => !r.IsDeleted)!;
+      await sandboxAdmin(`${o.adminUrl}/objects/Contact/${target.Id}`, 'DELETE');
+      return target.Id;
+    },
+  },
+  retryAfterMs: REQUEST_LIMIT_RETRY_MS,
+  revoke: async (o) => ({ ...o.credentials, accessToken: 'revoked-session' }),
+  refresh: (o) => refreshAtTokenEndpoint(o, { ...o.credentials }),
 });
 
 describe('reading Salesforce through jsforce', () => {

@@ -3,9 +3,9 @@
 // missing a scope), and set chaos. Records are written in Applied's field names, e.g.
 // PATCH /accounts/EPIC001/objects/accounts/<id> {"active": false} inactivates an account;
 // PATCH …/objects/lines/<id> {"billMode": "AGENCY"} changes a line; DELETE purges outright.
-import { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { chaosSchema } from '../../kit/sandbox/chaos.ts';
+import { accountOptions, sandboxAdmin } from '../../kit/sandbox/admin.ts';
 import {
   type EpicDatabase,
   type EpicLine,
@@ -17,12 +17,7 @@ import {
 import type { AppliedEpicSandbox } from './sandbox.ts';
 import { currencyFromCents } from './seed.ts';
 
-const createAccount = z.object({
-  seed: z.string().optional(),
-  clients: z.number().int().min(0).max(500_000).optional(),
-  asOf: z.string().optional(),
-  clean: z.boolean().optional(),
-  empty: z.boolean().optional(),
+const createAccount = accountOptions.extend({
   /** Scopes the consumer is granted (default: every read scope). */
   scopes: z.array(z.string()).optional(),
 });
@@ -155,98 +150,78 @@ function newRecord(
   return db.put('transactions', id, { ...tx, id });
 }
 
-export function appliedEpicAdmin(sandbox: AppliedEpicSandbox): Hono {
-  const app = new Hono();
-  const databaseOf = (id: string) => sandbox.databases.get(id);
-  const typeOf = (t: string) => ((storedTypes as string[]).includes(t) ? (t as StoredType) : undefined);
+const typeOf = (c: Context) => {
+  const t = c.req.param('type') ?? '';
+  return (storedTypes as string[]).includes(t) ? (t as StoredType) : undefined;
+};
+const notFound = (c: Context) => c.json({ error: 'not found' }, 404);
 
-  app.post('/accounts', async (c) => {
-    const opts = createAccount.parse(await c.req.json().catch(() => ({})));
-    const { database, credentials } = sandbox.createDatabase(opts);
-    return c.json(
-      {
+export function appliedEpicAdmin(sandbox: AppliedEpicSandbox): Hono {
+  return sandboxAdmin<EpicDatabase, z.infer<typeof createAccount>>({
+    find: (id) => sandbox.databases.get(id),
+    options: createAccount,
+    create(opts) {
+      const { database, credentials } = sandbox.createDatabase(opts);
+      return {
         accountId: database.name,
         credentials,
         accessToken: credentials.accessToken,
         counts: database.counts(),
+      };
+    },
+    describe: (db) => ({
+      accountId: db.name,
+      counts: db.counts(),
+      chaos: db.chaos,
+      requests: db.requestCount,
+    }),
+    issueToken(db, body) {
+      const { ttlSeconds, scopes } = tokenRequest.parse(body);
+      const token = sandbox.issueToken(db, { ttlSeconds, scopes });
+      return { accessToken: token.accessToken, expiresIn: token.expiresIn, scope: token.scopes.join(' ') };
+    },
+    webhook: {
+      status: 200,
+      body: { delivered: false, reason: 'Applied Epic publishes no webhooks; changes are found by polling' },
+    },
+    objects: {
+      list(c, db) {
+        const param = c.req.param('type');
+        if (param === 'statuses') return c.json({ results: [...db.statuses.values()] });
+        if (param === 'line-types') return c.json({ results: [...db.lineTypes.values()] });
+        if (param === 'policy-types') return c.json({ results: [...db.policyTypes.values()] });
+        const type = typeOf(c);
+        if (!type) return c.json({ error: 'no such object type' }, 404);
+        const keyed = type === 'producer-broker-commissions';
+        const live = [...(db.records[type] as Map<string, object>).entries()].map(([id, r]) =>
+          keyed ? { line: id, ...r } : r,
+        );
+        const removed = [
+          ...(db.removed[type] as Map<string, { record: object; removedAt: string }>).entries(),
+        ].map(([id, r]) => ({ ...(keyed ? { line: id } : {}), ...r.record, removedAt: r.removedAt }));
+        return c.json({ results: [...live, ...removed] });
       },
-      201,
-    );
+      async create(c, db) {
+        const type = typeOf(c);
+        if (!type) return notFound(c);
+        const created = newRecord(db, type, fieldsBody.parse(await c.req.json()));
+        if (!created) return c.json({ error: `cannot create ${type} from these fields` }, 400);
+        return c.json(created, 201);
+      },
+      async update(c, db) {
+        const type = typeOf(c);
+        if (!type) return notFound(c);
+        const record = db.update(type, c.req.param('objectId') ?? '', fieldsBody.parse(await c.req.json()));
+        if (!record) return c.json({ error: 'no such record' }, 404);
+        return c.json(record);
+      },
+      remove(c, db) {
+        const type = typeOf(c);
+        if (!type) return notFound(c);
+        return db.remove(type, c.req.param('objectId') ?? '')
+          ? c.body(null, 204)
+          : c.json({ error: 'no such record' }, 404);
+      },
+    },
   });
-
-  app.get('/accounts/:id', (c) => {
-    const db = databaseOf(c.req.param('id'));
-    if (!db) return c.json({ error: 'no such account' }, 404);
-    return c.json({ accountId: db.name, counts: db.counts(), chaos: db.chaos, requests: db.requestCount });
-  });
-
-  app.put('/accounts/:id/chaos', async (c) => {
-    const db = databaseOf(c.req.param('id'));
-    if (!db) return c.json({ error: 'no such account' }, 404);
-    db.chaos = chaosSchema.parse({ ...db.chaos, ...(await c.req.json()) });
-    return c.json(db.chaos);
-  });
-
-  app.post('/accounts/:id/tokens', async (c) => {
-    const db = databaseOf(c.req.param('id'));
-    if (!db) return c.json({ error: 'no such account' }, 404);
-    const { ttlSeconds, scopes } = tokenRequest.parse(await c.req.json().catch(() => ({})));
-    const token = sandbox.issueToken(db, { ttlSeconds, scopes });
-    return c.json(
-      { accessToken: token.accessToken, expiresIn: token.expiresIn, scope: token.scopes.join(' ') },
-      201,
-    );
-  });
-
-  app.put('/accounts/:id/webhook', (c) =>
-    c.json({ delivered: false, reason: 'Applied Epic publishes no webhooks; changes are found by polling' }),
-  );
-
-  app.get('/accounts/:id/objects/:type', (c) => {
-    const db = databaseOf(c.req.param('id'));
-    if (!db) return c.json({ error: 'no such account' }, 404);
-    const param = c.req.param('type');
-    if (param === 'statuses') return c.json({ results: [...db.statuses.values()] });
-    if (param === 'line-types') return c.json({ results: [...db.lineTypes.values()] });
-    if (param === 'policy-types') return c.json({ results: [...db.policyTypes.values()] });
-    const type = typeOf(param);
-    if (!type) return c.json({ error: 'no such object type' }, 404);
-    const keyed = type === 'producer-broker-commissions';
-    const live = [...(db.records[type] as Map<string, object>).entries()].map(([id, r]) =>
-      keyed ? { line: id, ...r } : r,
-    );
-    const removed = [
-      ...(db.removed[type] as Map<string, { record: object; removedAt: string }>).entries(),
-    ].map(([id, r]) => ({ ...(keyed ? { line: id } : {}), ...r.record, removedAt: r.removedAt }));
-    return c.json({ results: [...live, ...removed] });
-  });
-
-  app.post('/accounts/:id/objects/:type', async (c) => {
-    const db = databaseOf(c.req.param('id'));
-    const type = typeOf(c.req.param('type'));
-    if (!db || !type) return c.json({ error: 'not found' }, 404);
-    const created = newRecord(db, type, fieldsBody.parse(await c.req.json()));
-    if (!created) return c.json({ error: `cannot create ${type} from these fields` }, 400);
-    return c.json(created, 201);
-  });
-
-  app.patch('/accounts/:id/objects/:type/:objectId', async (c) => {
-    const db = databaseOf(c.req.param('id'));
-    const type = typeOf(c.req.param('type'));
-    if (!db || !type) return c.json({ error: 'not found' }, 404);
-    const record = db.update(type, c.req.param('objectId'), fieldsBody.parse(await c.req.json()));
-    if (!record) return c.json({ error: 'no such record' }, 404);
-    return c.json(record);
-  });
-
-  app.delete('/accounts/:id/objects/:type/:objectId', (c) => {
-    const db = databaseOf(c.req.param('id'));
-    const type = typeOf(c.req.param('type'));
-    if (!db || !type) return c.json({ error: 'not found' }, 404);
-    return db.remove(type, c.req.param('objectId'))
-      ? c.body(null, 204)
-      : c.json({ error: 'no such record' }, 404);
-  });
-
-  return app;
 }

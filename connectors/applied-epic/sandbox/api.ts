@@ -65,7 +65,7 @@
 //     production credit (60/40) with a second producer on some lines; no payable contracts or
 //     commission agreements are seeded.
 import { type Context, Hono } from 'hono';
-import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
+import { chaosMeter } from '../../kit/sandbox/meter.ts';
 import { bearerAuth, type EpicEnv, problem, requireScope } from './auth.ts';
 import {
   accountTypes,
@@ -411,29 +411,19 @@ export function appliedEpicApi(sandbox: AppliedEpicSandbox): Hono<EpicEnv> {
   app.use('*', bearerAuth(sandbox));
 
   // Chaos and the (assumed) rate limit, metered per database after the token is known.
-  app.use('*', async (c, next) => {
-    const db = c.get('database');
-    await holdIfAsked(() => db.chaos);
-    const chaos = db.chaos;
-    if (chaos.latencyMs) await sleep(chaos.latencyMs);
-    db.requestCount++;
-    if (chaos.failAfterRequests === 0 || (chaos.serverErrorRate && db.dice.roll() < chaos.serverErrorRate))
-      return problem(c, 503, 'The service is temporarily unavailable. Try again later.');
-    if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
-    db.window.max = chaos.requestsPerWindow || DEFAULT_REQUESTS_PER_WINDOW;
-    const slot = db.window.take();
-    if (!slot.allowed) {
-      return problem(c, 429, 'Rate limit exceeded. Retry after the period in the Retry-After header.', {
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil(slot.resetMs / 1000))) },
-      });
-    }
-    if (chaos.rateLimitRate > 0 && db.dice.roll() < chaos.rateLimitRate) {
-      return problem(c, 429, 'Rate limit exceeded. Retry after the period in the Retry-After header.', {
-        headers: { 'Retry-After': String(chaos.retryAfterSeconds) },
-      });
-    }
-    await next();
-  });
+  app.use(
+    '*',
+    chaosMeter<EpicEnv, EpicDatabase>({
+      account: (c) => c.get('database'),
+      window: (db) => db.window,
+      limit: () => DEFAULT_REQUESTS_PER_WINDOW,
+      outage: (c) => problem(c, 503, 'The service is temporarily unavailable. Try again later.'),
+      rateLimited: (c, _db, seconds) =>
+        problem(c, 429, 'Rate limit exceeded. Retry after the period in the Retry-After header.', {
+          headers: { 'Retry-After': String(seconds) },
+        }),
+    }),
+  );
 
   // Accounts ---------------------------------------------------------------------------------
   app.get('/epic/account/v1/accounts', requireScope('accounts'), (c) => {

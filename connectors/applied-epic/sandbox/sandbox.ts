@@ -3,6 +3,7 @@
 // tenant header exists), so a bearer token alone says which database a request reads.
 import { createHash, randomBytes } from 'node:crypto';
 import type { DemoAgency } from '../../kit/demo-agency.ts';
+import { AccountRegistry } from '../../kit/sandbox/accounts.ts';
 import { EpicDatabase } from './database.ts';
 import { type AppliedEpicSeedOptions, seedDatabase } from './seed.ts';
 
@@ -50,7 +51,7 @@ export function staticConsumerCredentials(seed: string): ConsumerCredentials {
 }
 
 export class AppliedEpicSandbox {
-  readonly databases = new Map<string, EpicDatabase>();
+  readonly databases = new AccountRegistry<EpicDatabase>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly tokens = new Map<string, IssuedToken>();
   private nextDatabase = 1;

@@ -49,7 +49,7 @@
 // ─────────────────────────────────────────────────────────────────────────────────────────────
 import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
-import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
+import { chaosMeter } from '../../kit/sandbox/meter.ts';
 import { type EzlynxAgency, type EzRecord, isResourceType, type ResourceType } from './agency.ts';
 import type { EzlynxSandbox } from './sandbox.ts';
 
@@ -254,29 +254,26 @@ export function ezlynxApi(sandbox: EzlynxSandbox): Hono<Env> {
       );
     }
     c.set('agency', agency);
-    await holdIfAsked(() => agency.chaos);
-    const chaos = agency.chaos;
-    if (chaos.latencyMs) await sleep(chaos.latencyMs);
-    agency.requestCount++;
-    if (
-      chaos.failAfterRequests === 0 ||
-      (chaos.serverErrorRate && agency.dice.roll() < chaos.serverErrorRate)
-    )
-      return apiError(c, 503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.');
-    if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
-    agency.window.max = chaos.requestsPerWindow || 300;
-    const slot = agency.window.take();
-    const injected = chaos.rateLimitRate > 0 && agency.dice.roll() < chaos.rateLimitRate;
-    c.header('x-ratelimit-limit', String(agency.window.max));
-    c.header('x-ratelimit-remaining', String(slot.remaining));
-    c.header('x-ratelimit-reset', String(Math.ceil(slot.resetMs / 1000)));
-    if (!slot.allowed || injected) {
-      const wait = injected ? chaos.retryAfterSeconds : Math.max(1, Math.ceil(slot.resetMs / 1000));
-      c.header('retry-after', String(wait));
-      return apiError(c, 429, 'RATE_LIMITED', `Rate limit exceeded; retry after ${wait} s.`);
-    }
     await next();
   });
+  app.use(
+    '/v1/*',
+    chaosMeter<Env, EzlynxAgency>({
+      account: (c) => c.get('agency'),
+      window: (agency) => agency.window,
+      limit: () => 300,
+      outage: (c) => apiError(c, 503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.'),
+      limitHeaders: (c, agency, slot) => {
+        c.header('x-ratelimit-limit', String(agency.window.max));
+        c.header('x-ratelimit-remaining', String(slot?.remaining ?? 0));
+        c.header('x-ratelimit-reset', String(Math.ceil((slot?.resetMs ?? 0) / 1000)));
+      },
+      rateLimited: (c, _agency, wait) => {
+        c.header('retry-after', String(wait));
+        return apiError(c, 429, 'RATE_LIMITED', `Rate limit exceeded; retry after ${wait} s.`);
+      },
+    }),
+  );
 
   app.get('/v1/:resource', (c) => {
     const resource = c.req.param('resource');

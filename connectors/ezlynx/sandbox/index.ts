@@ -2,6 +2,7 @@
 // API under /_admin. Everything here is our design around EZLynx's public overview (api.ts).
 import { Hono } from 'hono';
 import { ZodError } from 'zod';
+import type { VendorSandbox } from '../../kit/sandbox/vendor.ts';
 import { ezlynxAdmin } from './admin.ts';
 import { ezlynxApi } from './api.ts';
 import { ezlynxAuth } from './auth.ts';
@@ -9,10 +10,7 @@ import { EzlynxSandbox, staticEzlynxCredentials } from './sandbox.ts';
 
 export { EzlynxSandbox, staticEzlynxCredentials };
 
-export function createEzlynxSandboxApp(sandbox = new EzlynxSandbox()): {
-  app: Hono;
-  sandbox: EzlynxSandbox;
-} {
+export function createEzlynxSandboxApp(sandbox = new EzlynxSandbox()): VendorSandbox<EzlynxSandbox> {
   const app = new Hono();
   app.route('/_admin', ezlynxAdmin(sandbox));
   app.route('/', ezlynxAuth(sandbox));
@@ -26,5 +24,17 @@ export function createEzlynxSandboxApp(sandbox = new EzlynxSandbox()): {
       ? c.json({ error: { code: 'VALIDATION_ERROR', message: err.message } }, 400)
       : c.json({ error: { code: 'INTERNAL_ERROR', message: err.message } }, 500),
   );
-  return { app, sandbox };
+  return {
+    prefix: '/ezlynx',
+    app,
+    sandbox,
+    demoAccount(o) {
+      const c = staticEzlynxCredentials(o.seed);
+      const { agency } = sandbox.createAgency({ ...o, credentials: c });
+      return {
+        accountId: agency.agencyId,
+        credentials: { clientId: c.clientId, clientSecret: c.apiKey, apiKey: c.apiKey },
+      };
+    },
+  };
 }

@@ -4,6 +4,7 @@
 // client credentials; here every sandbox account is one agency in its own integration group.
 import { createHash, randomBytes } from 'node:crypto';
 import type { DemoAgency } from '../../kit/demo-agency.ts';
+import { AccountRegistry } from '../../kit/sandbox/accounts.ts';
 import { EzlynxAgency } from './agency.ts';
 import { type EzlynxSeedOptions, seedAgency } from './seed.ts';
 
@@ -29,9 +30,8 @@ export function staticEzlynxCredentials(seed: string): EzlynxCredentials {
 }
 
 export class EzlynxSandbox {
-  readonly agencies = new Map<string, EzlynxAgency>();
+  readonly agencies = new AccountRegistry<EzlynxAgency>();
   private readonly byClientId = new Map<string, EzlynxAgency>();
-  private readonly byToken = new Map<string, EzlynxAgency>();
   private nextAgencyId = 71_001;
   private nextGroupId = 501;
 
@@ -63,7 +63,7 @@ export class EzlynxSandbox {
   issueToken(agency: EzlynxAgency, ttlSeconds?: number): string {
     const ttl = ttlSeconds ?? (agency.chaos.tokenTtlSeconds || DEFAULT_TOKEN_TTL_SECONDS);
     const token = agency.issueToken(ttl);
-    this.byToken.set(token, agency);
+    this.agencies.bindToken(token, agency);
     return token;
   }
 
@@ -72,6 +72,6 @@ export class EzlynxSandbox {
   }
 
   agencyForToken(token: string): EzlynxAgency | undefined {
-    return this.byToken.get(token);
+    return this.agencies.forToken(token);
   }
 }

@@ -60,8 +60,8 @@
 //   (as of its deletion time) only when asked with `deleted=true`, which adds deleted clients to
 //   the changed ones [V: the `deleted` parameter, "include deleted clients"].
 // - A deleted policy stays on its client file with status "Void" (and a new `modified`).
-import { type Context, Hono, type Next } from 'hono';
-import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
+import { type Context, Hono } from 'hono';
+import { chaosMeter } from '../../kit/sandbox/meter.ts';
 import { API_VERSION, clientSections, type HsClient, type HsInclude, MAX_BATCH } from '../client.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE, type HawkSoftAgency, type StoredClient } from './agency.ts';
 import type { HawkSoftSandbox, Partner } from './sandbox.ts';
@@ -96,30 +96,17 @@ function render(client: StoredClient, include: HsInclude[]): HsClient {
 }
 
 /** Chaos and the rate window, in the order HawkSoft's gateway would apply them. */
-async function meter(c: Context<Env>, next: Next) {
-  const agency = c.get('agency');
-  await holdIfAsked(() => agency.chaos);
-  const chaos = agency.chaos;
-  agency.requestCount++;
-  if (chaos.latencyMs) await sleep(chaos.latencyMs);
-  if (chaos.failAfterRequests === 0 || (chaos.serverErrorRate && agency.dice.roll() < chaos.serverErrorRate))
-    return fail(
-      c,
-      503,
-      'ServiceUnavailable',
-      'The service is temporarily unavailable. Please try again later.',
-    );
-  if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
-  agency.window.max = chaos.requestsPerWindow || DEFAULT_REQUESTS_PER_MINUTE;
-  const slot = agency.window.take();
-  const injected = chaos.rateLimitRate > 0 && agency.dice.roll() < chaos.rateLimitRate;
-  if (!slot.allowed || injected) {
-    const seconds = slot.allowed ? chaos.retryAfterSeconds : Math.max(1, Math.ceil(slot.resetMs / 1000));
+const meter = chaosMeter<Env, HawkSoftAgency>({
+  account: (c) => c.get('agency'),
+  window: (agency) => agency.window,
+  limit: () => DEFAULT_REQUESTS_PER_MINUTE,
+  outage: (c) =>
+    fail(c, 503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please try again later.'),
+  rateLimited: (c, _agency, seconds) => {
     c.header('Retry-After', String(seconds));
     return fail(c, 429, 'TooManyRequests', `Too many requests. Retry after ${seconds} seconds.`);
-  }
-  await next();
-}
+  },
+});
 
 export function hawksoftApi(sandbox: HawkSoftSandbox): Hono<Env> {
   const app = new Hono<Env>();

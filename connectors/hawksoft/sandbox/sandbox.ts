@@ -4,6 +4,7 @@
 // agencies as in production.
 import { createHash, randomBytes } from 'node:crypto';
 import type { DemoAgency } from '../../kit/demo-agency.ts';
+import { AccountRegistry } from '../../kit/sandbox/accounts.ts';
 import { HawkSoftAgency } from './agency.ts';
 import { type HawkSoftSeedOptions, seedAgency } from './seed.ts';
 
@@ -29,7 +30,7 @@ export function staticPartnerCredentials(seed: string): PartnerCredentials {
 }
 
 export class HawkSoftSandbox {
-  readonly agencies = new Map<number, HawkSoftAgency>();
+  readonly agencies = new AccountRegistry<HawkSoftAgency>();
   readonly partners = new Map<string, Partner>();
   private nextAgencyId = 81_001;
 

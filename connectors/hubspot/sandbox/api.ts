@@ -5,7 +5,8 @@
 // pipelines and custom properties (the renewal pipeline and unique external-id property the hub
 // sets up). Assumptions for tasks, pipelines and unique properties are listed in portal.ts.
 import { type Context, Hono } from 'hono';
-import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
+import { holdIfAsked } from '../../kit/sandbox/chaos.ts';
+import { chaosMeter } from '../../kit/sandbox/meter.ts';
 import {
   associationTypeIds,
   type HsObjectType,
@@ -232,39 +233,31 @@ export function hubspotApi(sandbox: HubSpotSandbox): Hono<Env> {
       );
     }
     c.set('portal', portal);
-    const chaos = portal.chaos;
-    if (chaos.latencyMs) await sleep(chaos.latencyMs);
-    portal.requestCount++;
-    const failNow = chaos.serverErrorNext > 0 && chaos.serverErrorNext-- > 0;
-    if (
-      failNow ||
-      chaos.failAfterRequests === 0 ||
-      (chaos.serverErrorRate && portal.dice.roll() < chaos.serverErrorRate)
-    ) {
-      return c.json(errorBody(portal, 'INTERNAL_ERROR', 'internal error'), 502);
-    }
-    if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
-    portal.window.max = chaos.requestsPerWindow || 190;
-    const slot = portal.window.take();
-    const injected =
-      (chaos.rateLimitNext > 0 && chaos.rateLimitNext-- > 0) ||
-      (chaos.rateLimitRate > 0 && portal.dice.roll() < chaos.rateLimitRate);
-    limitHeaders(c, portal, slot.remaining);
-    if (!slot.allowed || injected) {
-      return c.json(
-        {
-          status: 'error',
-          message: 'You have reached your ten_secondly_rolling limit.',
-          errorType: 'RATE_LIMIT',
-          correlationId: portal.correlationId(),
-          policyName: 'TEN_SECONDLY_ROLLING',
-          groupName: `publicapi:private-app:${portal.portalId}`,
-        },
-        429,
-      );
-    }
     await next();
   });
+  app.use(
+    '*',
+    chaosMeter<Env, HubSpotPortal>({
+      account: (c) => c.get('portal'),
+      hold: false,
+      window: (portal) => portal.window,
+      limit: () => 190,
+      outage: (c, portal) => c.json(errorBody(portal, 'INTERNAL_ERROR', 'internal error'), 502),
+      limitHeaders: (c, portal, slot) => limitHeaders(c, portal, slot?.remaining ?? 0),
+      rateLimited: (c, portal) =>
+        c.json(
+          {
+            status: 'error',
+            message: 'You have reached your ten_secondly_rolling limit.',
+            errorType: 'RATE_LIMIT',
+            correlationId: portal.correlationId(),
+            policyName: 'TEN_SECONDLY_ROLLING',
+            groupName: `publicapi:private-app:${portal.portalId}`,
+          },
+          429,
+        ),
+    }),
+  );
 
   const objectsBase = ['/crm/v3/objects', '/crm/objects/2026-03'];
 

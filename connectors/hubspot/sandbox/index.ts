@@ -1,5 +1,6 @@
 // Mounts the HubSpot sandbox: the vendor API at the prefix root, the admin API under /_admin.
 import { Hono } from 'hono';
+import type { VendorSandbox } from '../../kit/sandbox/vendor.ts';
 import { hubspotAdmin } from './admin.ts';
 import { hubspotApi } from './api.ts';
 import { hubspotOAuth } from './oauth.ts';
@@ -7,13 +8,21 @@ import { HubSpotSandbox, staticOAuthApp, staticPrivateAppToken } from './sandbox
 
 export { HubSpotSandbox, staticOAuthApp, staticPrivateAppToken };
 
-export function createHubSpotSandboxApp(sandbox = new HubSpotSandbox()): {
-  app: Hono;
-  sandbox: HubSpotSandbox;
-} {
+export function createHubSpotSandboxApp(sandbox = new HubSpotSandbox()): VendorSandbox<HubSpotSandbox> {
   const app = new Hono();
   app.route('/_admin', hubspotAdmin(sandbox));
   app.route('/', hubspotOAuth(sandbox));
   app.route('/', hubspotApi(sandbox));
-  return { app, sandbox };
+  return {
+    prefix: '/hubspot',
+    app,
+    sandbox,
+    demoAccount(o) {
+      const token = staticPrivateAppToken(o.seed);
+      const oauthApp = staticOAuthApp(o.seed);
+      const { portal } = sandbox.createPortal({ ...o, accessToken: token, oauthApp });
+      // The public app's client id and secret let the console's "Connect HubSpot" run OAuth.
+      return { accountId: String(portal.portalId), credentials: { accessToken: token, ...oauthApp } };
+    },
+  };
 }

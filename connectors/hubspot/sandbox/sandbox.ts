@@ -1,6 +1,7 @@
 // The HubSpot sandbox: a set of portals (HubSpot accounts), each reached with its own tokens.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DemoAgency } from '../../kit/demo-agency.ts';
+import { AccountRegistry } from '../../kit/sandbox/accounts.ts';
 import { HubSpotPortal } from './portal.ts';
 import { type HubSpotSeedOptions, seedPortal } from './seed.ts';
 
@@ -55,8 +56,7 @@ export const defaultScopes = [
 export const OAUTH_ACCESS_TOKEN_TTL_SECONDS = 1800;
 
 export class HubSpotSandbox {
-  readonly portals = new Map<number, HubSpotPortal>();
-  private readonly tokenIndex = new Map<string, HubSpotPortal>();
+  readonly portals = new AccountRegistry<HubSpotPortal>();
   private nextPortalId = 24_000_001;
   readonly apps = new Map<string, HubSpotOAuthApp>();
   private readonly codes = new Map<
@@ -88,7 +88,7 @@ export class HubSpotSandbox {
     const agency = opts.empty ? null : seedPortal(portal, opts);
     const accessToken = opts.accessToken ?? portal.issueToken('pat-na1', null);
     portal.tokens.set(accessToken, null);
-    this.tokenIndex.set(accessToken, portal);
+    this.portals.bindToken(accessToken, portal);
     const app: HubSpotOAuthApp = {
       clientId: opts.oauthApp?.clientId ?? randomUUID(),
       clientSecret: opts.oauthApp?.clientSecret ?? randomUUID(),
@@ -134,7 +134,7 @@ export class HubSpotSandbox {
     grant?: { app: HubSpotOAuthApp; scope: string },
   ): string {
     const token = portal.issueToken(ttlSeconds === null ? 'pat-na1' : 'CO-na1', ttlSeconds);
-    this.tokenIndex.set(token, portal);
+    this.portals.bindToken(token, portal);
     if (grant) this.accessGrants.set(token, grant);
     return token;
   }
@@ -149,11 +149,11 @@ export class HubSpotSandbox {
 
   revokeToken(portal: HubSpotPortal, token: string): void {
     portal.tokens.delete(token);
-    if (this.tokenIndex.get(token) === portal) this.tokenIndex.delete(token);
+    this.portals.revokeToken(token, portal);
     this.accessGrants.delete(token);
   }
 
   portalForToken(token: string): HubSpotPortal | undefined {
-    return this.tokenIndex.get(token);
+    return this.portals.forToken(token);
   }
 }

@@ -1,19 +1,15 @@
 // The sandbox's admin API (not part of QuickBooks): create companies, change records as a
 // bookkeeper would in the QuickBooks UI (no SyncToken needed; a bulk create is a spreadsheet
 // import), register the webhook, and set chaos. Tests and the demo use it for vendor-side changes.
-import { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { chaosSchema } from '../../kit/sandbox/chaos.ts';
+import { accountOptions, sandboxAdmin } from '../../kit/sandbox/admin.ts';
 import { parseExact, wire } from './api.ts';
-import { type EntityName, entityByAlias, QboFault, type QboObject } from './realm.ts';
+import { type EntityName, entityByAlias, QboFault, type QboObject, type QuickBooksRealm } from './realm.ts';
 import type { QuickBooksSandbox } from './sandbox.ts';
 
-const createAccount = z.object({
-  seed: z.string().optional(),
+const createAccount = accountOptions.extend({
   clients: z.number().int().min(0).max(200_000).optional(),
-  asOf: z.string().optional(),
-  clean: z.boolean().optional(),
-  empty: z.boolean().optional(),
   depositMonths: z.number().int().min(0).max(120).optional(),
   /** How long a replaced refresh token keeps working (default 120 s). */
   refreshTokenGraceSeconds: z.number().min(0).max(86_400).optional(),
@@ -25,29 +21,30 @@ const webhookSchema = z.object({
   format: z.enum(['cloudevents', 'classic']).default('cloudevents'),
 });
 
+const entityOf = (c: Context): EntityName | undefined =>
+  entityByAlias[(c.req.param('type') ?? '').toLowerCase()];
+const notFound = (c: Context) => c.json({ error: 'not found' }, 404);
+
 export function quickbooksAdmin(sandbox: QuickBooksSandbox): Hono {
-  const app = new Hono();
-  const realmOf = (id: string) => sandbox.realms.get(id);
-
-  app.onError((err, c) => {
-    if (err instanceof QboFault) return c.json({ error: err.message, fault: err.errors }, err.status as 400);
-    if (err instanceof z.ZodError) return c.json({ error: 'invalid request', issues: err.issues }, 400);
-    throw err;
-  });
-
-  app.post('/accounts', async (c) => {
-    const opts = createAccount.parse(await c.req.json().catch(() => ({})));
-    const { realm, credentials } = sandbox.createRealm(opts);
-    return c.json(
-      { accountId: realm.realmId, accessToken: credentials.accessToken, credentials, counts: realm.counts() },
-      201,
-    );
-  });
-
-  app.get('/accounts/:id', (c) => {
-    const realm = realmOf(c.req.param('id'));
-    if (!realm) return c.json({ error: 'no such account' }, 404);
-    return c.json({
+  return sandboxAdmin<QuickBooksRealm, z.infer<typeof createAccount>>({
+    find: (id) => sandbox.realms.get(id),
+    onError(err, c) {
+      if (err instanceof QboFault)
+        return c.json({ error: err.message, fault: err.errors }, err.status as 400);
+      if (err instanceof z.ZodError) return c.json({ error: 'invalid request', issues: err.issues }, 400);
+      throw err;
+    },
+    options: createAccount,
+    create(opts) {
+      const { realm, credentials } = sandbox.createRealm(opts);
+      return {
+        accountId: realm.realmId,
+        accessToken: credentials.accessToken,
+        credentials,
+        counts: realm.counts(),
+      };
+    },
+    describe: (realm) => ({
       accountId: realm.realmId,
       companyName: realm.companyName,
       counts: realm.counts(),
@@ -55,80 +52,52 @@ export function quickbooksAdmin(sandbox: QuickBooksSandbox): Hono {
       requests: realm.requestCount,
       tokenRequests: sandbox.tokenRequests.get(realm.realmId) ?? 0,
       webhook: realm.webhook ? { url: realm.webhook.url, format: realm.webhook.format } : null,
-    });
+    }),
+    issueToken(realm, body) {
+      const { ttlSeconds } = z.object({ ttlSeconds: z.number().int().nullable().default(3600) }).parse(body);
+      return { accessToken: sandbox.issueAccessToken(realm, ttlSeconds) };
+    },
+    // Revoking an access token, as disconnecting the app in QuickBooks does.
+    revokeToken: (realm, token) => sandbox.revokeAccessToken(realm, token),
+    webhook(realm, body) {
+      realm.webhook = webhookSchema.parse(body);
+      return { url: realm.webhook.url, format: realm.webhook.format };
+    },
+    objects: {
+      list(c, realm) {
+        const entity = entityOf(c);
+        if (!entity) return notFound(c);
+        const results = realm.all(entity).map((row) => ({
+          ...(row.deleted
+            ? { ...row.body, Id: row.id, MetaData: realm.render(row).MetaData }
+            : realm.render(row)),
+          deleted: row.deleted,
+        }));
+        return c.json(wire({ results }) as object);
+      },
+      async create(c, realm) {
+        const entity = entityOf(c);
+        if (!entity) return notFound(c);
+        const body = parseExact(await c.req.text()) as QboObject | QboObject[];
+        const created = (Array.isArray(body) ? body : [body]).map((input) =>
+          realm.render(realm.create(entity, input)),
+        );
+        return c.json(wire(Array.isArray(body) ? { results: created } : created[0]) as object, 201);
+      },
+      async update(c, realm) {
+        const entity = entityOf(c);
+        if (!entity) return notFound(c);
+        const fields = parseExact(await c.req.text()) as QboObject;
+        return c.json(
+          wire(realm.render(realm.edit(entity, c.req.param('objectId') ?? '', fields))) as object,
+        );
+      },
+      remove(c, realm) {
+        const entity = entityOf(c);
+        if (!entity) return notFound(c);
+        realm.remove(entity, c.req.param('objectId') ?? '');
+        return c.body(null, 204);
+      },
+    },
   });
-
-  app.put('/accounts/:id/chaos', async (c) => {
-    const realm = realmOf(c.req.param('id'));
-    if (!realm) return c.json({ error: 'no such account' }, 404);
-    realm.chaos = chaosSchema.parse({ ...realm.chaos, ...(await c.req.json()) });
-    return c.json(realm.chaos);
-  });
-
-  app.post('/accounts/:id/tokens', async (c) => {
-    const realm = realmOf(c.req.param('id'));
-    if (!realm) return c.json({ error: 'no such account' }, 404);
-    const { ttlSeconds } = z
-      .object({ ttlSeconds: z.number().int().nullable().default(3600) })
-      .parse(await c.req.json().catch(() => ({})));
-    return c.json({ accessToken: sandbox.issueAccessToken(realm, ttlSeconds) }, 201);
-  });
-
-  // Revoking an access token, as disconnecting the app in QuickBooks does.
-  app.delete('/accounts/:id/tokens/:token', (c) => {
-    const realm = realmOf(c.req.param('id'));
-    if (!realm) return c.json({ error: 'no such account' }, 404);
-    sandbox.revokeAccessToken(realm, c.req.param('token'));
-    return c.body(null, 204);
-  });
-
-  app.put('/accounts/:id/webhook', async (c) => {
-    const realm = realmOf(c.req.param('id'));
-    if (!realm) return c.json({ error: 'no such account' }, 404);
-    realm.webhook = webhookSchema.parse(await c.req.json());
-    return c.json({ url: realm.webhook.url, format: realm.webhook.format });
-  });
-
-  const target = (id: string, type: string): { realm: ReturnType<typeof realmOf>; entity?: EntityName } => ({
-    realm: realmOf(id),
-    entity: entityByAlias[type.toLowerCase()],
-  });
-
-  app.get('/accounts/:id/objects/:type', (c) => {
-    const { realm, entity } = target(c.req.param('id'), c.req.param('type'));
-    if (!realm || !entity) return c.json({ error: 'not found' }, 404);
-    const results = realm.all(entity).map((row) => ({
-      ...(row.deleted
-        ? { ...row.body, Id: row.id, MetaData: realm.render(row).MetaData }
-        : realm.render(row)),
-      deleted: row.deleted,
-    }));
-    return c.json(wire({ results }) as object);
-  });
-
-  app.post('/accounts/:id/objects/:type', async (c) => {
-    const { realm, entity } = target(c.req.param('id'), c.req.param('type'));
-    if (!realm || !entity) return c.json({ error: 'not found' }, 404);
-    const body = parseExact(await c.req.text()) as QboObject | QboObject[];
-    const created = (Array.isArray(body) ? body : [body]).map((input) =>
-      realm.render(realm.create(entity, input)),
-    );
-    return c.json(wire(Array.isArray(body) ? { results: created } : created[0]) as object, 201);
-  });
-
-  app.patch('/accounts/:id/objects/:type/:objectId', async (c) => {
-    const { realm, entity } = target(c.req.param('id'), c.req.param('type'));
-    if (!realm || !entity) return c.json({ error: 'not found' }, 404);
-    const fields = parseExact(await c.req.text()) as QboObject;
-    return c.json(wire(realm.render(realm.edit(entity, c.req.param('objectId'), fields))) as object);
-  });
-
-  app.delete('/accounts/:id/objects/:type/:objectId', (c) => {
-    const { realm, entity } = target(c.req.param('id'), c.req.param('type'));
-    if (!realm || !entity) return c.json({ error: 'not found' }, 404);
-    realm.remove(entity, c.req.param('objectId'));
-    return c.body(null, 204);
-  });
-
-  return app;
 }

@@ -49,7 +49,7 @@
 //   as the exact decimal text sent (never through a binary float).
 // - Webhooks (sandbox.ts): one notification per realm ~20 ms after its changes, not retried.
 import { type Context, Hono } from 'hono';
-import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
+import { chaosMeter, pauseFor } from '../../kit/sandbox/meter.ts';
 import {
   type Condition,
   type EntityName,
@@ -142,46 +142,44 @@ export function quickbooksApi(sandbox: QuickBooksSandbox): Hono<Env> {
       );
     }
     c.set('realm', realm);
-    const chaos = realm.chaos;
-    realm.requestCount++;
-    const failNow = chaos.serverErrorNext > 0 && chaos.serverErrorNext-- > 0;
-    if (
-      failNow ||
-      chaos.failAfterRequests === 0 ||
-      (chaos.serverErrorRate && realm.dice.roll() < chaos.serverErrorRate)
-    ) {
-      return answer(
-        c,
-        new QboFault(500, 'SystemFault', [
-          {
-            Message: 'An application error has occurred while processing your request',
-            Detail: 'System Failure Error: An unexpected error occurred while accessing or saving your data.',
-            code: '10000',
-          },
-        ]),
-      );
-    }
-    if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
-    realm.window.max = chaos.requestsPerWindow || 500;
-    const slot = realm.window.take();
-    const injected =
-      (chaos.rateLimitNext > 0 && chaos.rateLimitNext-- > 0) ||
-      (chaos.rateLimitRate > 0 && realm.dice.roll() < chaos.rateLimitRate);
-    if (!slot.allowed || injected) {
-      c.header(
-        'retry-after',
-        String(injected ? chaos.retryAfterSeconds : Math.max(1, Math.ceil(slot.resetMs / 1000))),
-      );
-      return answer(c, throttled('The request limit was reached.'));
-    }
+    await next();
+  });
+  app.use(
+    `${base}/*`,
+    chaosMeter<Env, QuickBooksRealm>({
+      account: (c) => c.get('realm'),
+      // Intuit holds and slows a request only once it is admitted (below).
+      hold: false,
+      latency: false,
+      window: (realm) => realm.window,
+      limit: () => 500,
+      outage: (c) =>
+        answer(
+          c,
+          new QboFault(500, 'SystemFault', [
+            {
+              Message: 'An application error has occurred while processing your request',
+              Detail:
+                'System Failure Error: An unexpected error occurred while accessing or saving your data.',
+              code: '10000',
+            },
+          ]),
+        ),
+      rateLimited: (c, _realm, seconds) => {
+        c.header('retry-after', String(seconds));
+        return answer(c, throttled('The request limit was reached.'));
+      },
+    }),
+  );
+  app.use(`${base}/*`, async (c, next) => {
+    const realm = c.get('realm');
     if (realm.inFlight >= CONCURRENCY) {
       c.header('retry-after', '1');
       return answer(c, throttled('Too many requests are in progress for this company.'));
     }
     realm.inFlight++;
     try {
-      await holdIfAsked(() => realm.chaos);
-      if (chaos.latencyMs) await sleep(chaos.latencyMs);
+      await pauseFor(realm);
       await next();
     } finally {
       realm.inFlight--;

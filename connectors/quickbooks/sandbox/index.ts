@@ -2,6 +2,7 @@
 // base URL plays quickbooks.api.intuit.com, oauth.platform.intuit.com and appcenter.intuit.com
 // at once), the admin API under /_admin.
 import { Hono } from 'hono';
+import type { VendorSandbox } from '../../kit/sandbox/vendor.ts';
 import { quickbooksAdmin } from './admin.ts';
 import { quickbooksApi } from './api.ts';
 import { quickbooksAuth } from './auth.ts';
@@ -9,13 +10,20 @@ import { QuickBooksSandbox, staticQuickBooksCredentials } from './sandbox.ts';
 
 export { QuickBooksSandbox, staticQuickBooksCredentials };
 
-export function createQuickBooksSandboxApp(sandbox = new QuickBooksSandbox()): {
-  app: Hono;
-  sandbox: QuickBooksSandbox;
-} {
+export function createQuickBooksSandboxApp(
+  sandbox = new QuickBooksSandbox(),
+): VendorSandbox<QuickBooksSandbox> {
   const app = new Hono();
   app.route('/_admin', quickbooksAdmin(sandbox));
   app.route('/', quickbooksAuth(sandbox));
   app.route('/', quickbooksApi(sandbox) as unknown as Hono);
-  return { app, sandbox };
+  return {
+    prefix: '/quickbooks',
+    app,
+    sandbox,
+    demoAccount(o) {
+      const { credentials } = sandbox.createRealm({ ...o, credentials: staticQuickBooksCredentials(o.seed) });
+      return { accountId: credentials.realmId, credentials: { ...credentials } };
+    },
+  };
 }

@@ -5,6 +5,7 @@
 // Changes are announced to the registered webhook URL, signed the way Intuit signs them.
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { DemoAgency } from '../../kit/demo-agency.ts';
+import { AccountRegistry } from '../../kit/sandbox/accounts.ts';
 import { type EntityName, QuickBooksRealm } from './realm.ts';
 import { type QuickBooksSeedOptions, seedRealm } from './seed.ts';
 
@@ -68,7 +69,7 @@ export function staticQuickBooksCredentials(seed: string): Omit<QuickBooksCreden
 }
 
 export class QuickBooksSandbox {
-  readonly realms = new Map<string, QuickBooksRealm>();
+  readonly realms = new AccountRegistry<QuickBooksRealm>();
   private readonly accessIndex = new Map<string, QuickBooksRealm>();
   private readonly refreshGrants = new Map<string, RefreshGrant>();
   private readonly apps = new Map<string, OAuthApp>();

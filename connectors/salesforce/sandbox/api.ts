@@ -72,7 +72,7 @@
 //   base64(HMAC-SHA256(secret, "<timestamp>.<raw body>")). A failed POST is not retried.
 import { type Context, Hono } from 'hono';
 import { parseMoneyToCents } from '../../../domain/money.ts';
-import { holdIfAsked, sleep } from '../../kit/sandbox/chaos.ts';
+import { chaosMeter } from '../../kit/sandbox/meter.ts';
 import {
   type ChangeEvent,
   type FieldDef,
@@ -894,27 +894,28 @@ export function salesforceApi(sandbox: SalesforceSandbox): Hono<Env> {
     const org = session.org;
     c.set('org', org);
     c.set('userId', session.userId);
-    await holdIfAsked(() => org.chaos);
-    const chaos = org.chaos;
-    if (chaos.latencyMs) await sleep(chaos.latencyMs);
-    org.requestCount++;
-    org.apiUsage.max = org.dailyLimit();
-    const limitInfo = (remaining: number) =>
-      c.header('Sforce-Limit-Info', `api-usage=${org.apiUsage.max - remaining}/${org.apiUsage.max}`);
-    if (chaos.failAfterRequests === 0 || (chaos.serverErrorRate && org.dice.roll() < chaos.serverErrorRate)) {
-      return c.json([{ message: 'Server temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' }], 503);
-    }
-    if (chaos.failAfterRequests > 0) chaos.failAfterRequests--;
-    const injected = chaos.rateLimitRate > 0 && org.dice.roll() < chaos.rateLimitRate;
-    const slot = injected ? null : org.apiUsage.take();
-    if (!slot?.allowed) {
-      limitInfo(0);
-      return c.json([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], 403);
-    }
-    limitInfo(slot.remaining);
-    c.set('remaining', slot.remaining);
     await next();
   });
+  app.use(
+    '/services/data/:version/*',
+    chaosMeter<Env, SalesforceOrg>({
+      account: (c) => c.get('org'),
+      window: (org) => org.apiUsage,
+      limit: (org) => org.settings.dailyApiRequests,
+      // An injected refusal is not a request against the daily allowance.
+      injectedUsesSlot: false,
+      outage: (c) =>
+        c.json([{ message: 'Server temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' }], 503),
+      limitHeaders: (c, org, slot) => {
+        const remaining = slot?.allowed ? slot.remaining : 0;
+        c.header('Sforce-Limit-Info', `api-usage=${org.apiUsage.max - remaining}/${org.apiUsage.max}`);
+        c.set('remaining', remaining);
+      },
+      // Salesforce answers a spent allowance with 403 and no Retry-After.
+      rateLimited: (c) =>
+        c.json([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], 403),
+    }),
+  );
 
   const v = '/services/data/:version';
 

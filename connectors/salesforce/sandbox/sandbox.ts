@@ -3,6 +3,7 @@
 // CDC-shaped JSON to the URL registered through the admin API.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { DemoAgency } from '../../kit/demo-agency.ts';
+import { AccountRegistry } from '../../kit/sandbox/accounts.ts';
 import { type ChangeEvent, SalesforceOrg } from './org.ts';
 import { type SalesforceSeedOptions, seedOrg } from './seed.ts';
 
@@ -69,7 +70,7 @@ export function signChangeEvents(secret: string, timestamp: string, rawBody: str
 }
 
 export class SalesforceSandbox {
-  readonly orgs = new Map<string, SalesforceOrg>();
+  readonly orgs = new AccountRegistry<SalesforceOrg>();
   private readonly sessions = new Map<string, Session>();
   private readonly refreshTokens = new Map<string, Grant>();
   private readonly codes = new Map<string, AuthorizationCode>();
