@@ -4,9 +4,10 @@
 // refused token is renewed once through the hub (ctx.refreshCredentials, shared by requests in
 // flight at the same moment) and the request retried with the new token.
 import { randomUUID } from 'node:crypto';
+import { TokenRefresh, VendorCaller, VendorHttp } from '../kit/request.ts';
 import type { Throttle } from '../kit/throttle.ts';
 import { type ConnectionContext, ConnectorError } from '../types.ts';
-import { AppliedEpicHttpError, classifyAppliedEpicError } from './errors.ts';
+import { AppliedEpicHttpError, appliedEpicErrors, classifyAppliedEpicError } from './errors.ts';
 
 export const MAX_PAGE_SIZE = 500;
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -83,18 +84,40 @@ export interface CollectionPage<T> {
 export type Query = Record<string, string | number | undefined>;
 
 export class AppliedEpicClient {
-  private readonly ctx: ConnectionContext;
-  private readonly throttle: Throttle;
-  private readonly baseUrl: string;
-  private accessToken: string | null;
-  private renewing: Promise<string> | null = null;
+  private readonly http: VendorHttp;
 
   constructor(ctx: ConnectionContext, throttle: Throttle) {
-    this.ctx = ctx;
-    this.throttle = throttle;
-    this.baseUrl = ctx.baseUrl.replace(/\/$/, '');
-    const token = ctx.credentials.accessToken;
-    this.accessToken = typeof token === 'string' && token ? token : null;
+    const refresh = new TokenRefresh({
+      vendor: 'Applied Epic',
+      credentials: ctx.credentials,
+      refresh: () => ctx.refreshCredentials(),
+      // The token host being down is an outage; a refused consumer key needs a person.
+      failed: (err) =>
+        new ConnectorError(
+          err instanceof TypeError || (err as Error)?.name === 'TimeoutError'
+            ? 'vendor_outage'
+            : 'auth_invalid',
+          `Applied Epic token could not be renewed: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        ),
+    });
+    this.http = new VendorHttp({
+      baseUrl: ctx.baseUrl,
+      caller: new VendorCaller({
+        spec: appliedEpicErrors,
+        throttle,
+        classify: classifyAppliedEpicError,
+        refresh,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      }),
+      authorization: (token) => `Bearer ${token}`,
+      headers: () => ({
+        accept: 'application/hal+json',
+        'accept-language': 'en-US',
+        'asi-client-correlation-id': randomUUID(),
+      }),
+      readError: (res, url) => AppliedEpicHttpError.from(res, `${url.pathname}${url.search}`),
+    });
   }
 
   accounts(query: Query): Promise<CollectionPage<EpicAccount>> {
@@ -147,66 +170,7 @@ export class AppliedEpicClient {
   }
 
   /** One GET, classified; rate limits pause every request on this connection. */
-  async get<T>(path: string, query: Query): Promise<T> {
-    const url = new URL(`${this.baseUrl}${path}`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    try {
-      let token = this.accessToken ?? (await this.renew(null));
-      for (let attempt = 0; ; attempt++) {
-        const res = await this.throttle.run(() =>
-          fetch(url, {
-            headers: {
-              authorization: `Bearer ${token}`,
-              accept: 'application/hal+json',
-              'accept-language': 'en-US',
-              'asi-client-correlation-id': randomUUID(),
-            },
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-          }),
-        );
-        if (res.status === 401 && attempt === 0) {
-          await res.body?.cancel();
-          token = await this.renew(token);
-          continue;
-        }
-        if (!res.ok) throw await AppliedEpicHttpError.from(res, `${url.pathname}${url.search}`);
-        return (await res.json()) as T;
-      }
-    } catch (err) {
-      const classified = classifyAppliedEpicError(err);
-      if (classified.kind === 'rate_limited' && classified.retryAfterMs)
-        this.throttle.backOff(classified.retryAfterMs);
-      throw classified;
-    }
-  }
-
-  /**
-   * A new token in place of `stale`. Requests refused together share one renewal, and a
-   * request refused with a token that was already replaced just uses the replacement.
-   */
-  private renew(stale: string | null): Promise<string> {
-    if (this.accessToken !== null && this.accessToken !== stale) return Promise.resolve(this.accessToken);
-    this.renewing ??= this.ctx
-      .refreshCredentials()
-      .then((credentials) => {
-        const token = credentials.accessToken;
-        if (typeof token !== 'string' || !token)
-          throw new Error('the renewed credentials hold no access token');
-        this.accessToken = token;
-        return token;
-      })
-      .catch((err: unknown) => {
-        // The token host being down is an outage; a refused consumer key needs a person.
-        const unreachable = err instanceof TypeError || (err as Error)?.name === 'TimeoutError';
-        throw new ConnectorError(
-          unreachable ? 'vendor_outage' : 'auth_invalid',
-          `Applied Epic token could not be renewed: ${err instanceof Error ? err.message : String(err)}`,
-          { cause: err },
-        );
-      })
-      .finally(() => {
-        this.renewing = null;
-      });
-    return this.renewing;
+  get<T>(path: string, query: Query): Promise<T> {
+    return this.http.get<T>(path, query);
   }
 }

@@ -3,7 +3,15 @@
 // them into the hub's error kinds. A 401 is always `auth_expired`: with client credentials the
 // cure for any refused token is a new one, and Applied does not say whether it expired.
 
-import { unreachableReason } from '../kit/unreachable.ts';
+import {
+  classifyFailure,
+  httpStatusRules,
+  parseRetryAfter,
+  retryAfterHeader,
+  unreachable,
+  type VendorErrorSpec,
+  waitFrom,
+} from '../kit/errors.ts';
 import { ConnectorError } from '../types.ts';
 
 export interface AppliedProblem {
@@ -43,40 +51,40 @@ export class AppliedEpicHttpError extends Error {
     } catch {
       problem = text ? { detail: text.slice(0, 200) } : null;
     }
-    return new AppliedEpicHttpError(res.status, problem, retryAfter(res.headers.get('retry-after')), url);
+    return new AppliedEpicHttpError(
+      res.status,
+      problem,
+      waitFrom(res.headers, appliedEpicErrors.waitHeaders ?? []),
+      url,
+    );
   }
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in milliseconds. */
-export function retryAfter(header: string | null, now = Date.now()): number | null {
-  if (!header) return null;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
+export const retryAfter = (header: string | null, now = Date.now()): number | null =>
+  parseRetryAfter(header, now);
+
+/** Applied's answers, read by the hub (an assumption where Applied publishes no limits). */
+export const appliedEpicErrors: VendorErrorSpec = {
+  vendor: 'Applied Epic',
+  waitHeaders: retryAfterHeader,
+  defaultWaitMs: DEFAULT_RETRY_AFTER_MS,
+  rules: [
+    // 423 Locked: another Epic user holds the record; it clears by itself.
+    { status: [408, 423], kind: 'vendor_outage' },
+    // Then 400, 412 Failed Precondition, 426 Upgrade Required (the agency's Epic is too old): bad_request.
+    ...httpStatusRules,
+  ],
+};
 
 export function classifyAppliedEpicError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  if (!(err instanceof AppliedEpicHttpError)) {
-    return new ConnectorError('vendor_outage', `Applied Epic unreachable: ${unreachableReason(err)}`, {
-      cause: err,
-    });
-  }
-  const { status } = err;
-  const vendorCode = err.problem?.title ?? null;
-  const opts = { status, vendorCode, cause: err };
-  if (status === 429)
-    return new ConnectorError('rate_limited', err.message, {
-      ...opts,
-      retryAfterMs: err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS,
-    });
-  if (status === 401) return new ConnectorError('auth_expired', err.message, opts);
-  if (status === 403) return new ConnectorError('forbidden', err.message, opts);
-  if (status === 404) return new ConnectorError('not_found', err.message, opts);
-  // 423 Locked: another Epic user holds the record; it clears by itself.
-  if (status >= 500 || status === 408 || status === 423)
-    return new ConnectorError('vendor_outage', err.message, { ...opts, retryAfterMs: err.retryAfterMs });
-  // 400, 412 Failed Precondition, 426 Upgrade Required (the agency's Epic is too old).
-  return new ConnectorError('bad_request', err.message, opts);
+  if (!(err instanceof AppliedEpicHttpError)) return unreachable('Applied Epic', err);
+  return classifyFailure(appliedEpicErrors, {
+    status: err.status,
+    code: err.problem?.title ?? null,
+    message: err.message,
+    waitMs: err.retryAfterMs,
+    cause: err,
+  });
 }

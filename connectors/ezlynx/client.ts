@@ -3,12 +3,12 @@
 // tightens it and a 429 pauses it for Retry-After. A refused token is refreshed once through the
 // hub (which re-runs the client-credentials exchange) and the request retried; a second refusal
 // is left for the hub to handle.
+import { TokenRefresh, VendorCaller, VendorHttp } from '../kit/request.ts';
 import type { Throttle } from '../kit/throttle.ts';
 import { ConnectorError, type Credentials } from '../types.ts';
 import { ezlynxDefinition } from './definition.ts';
-import { classifyEzlynxError, EzlynxApiError, retryAfterMs } from './errors.ts';
+import { classifyEzlynxError, EzlynxApiError, ezlynxErrors, retryAfterMs } from './errors.ts';
 
-const RATE_WINDOW_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export type Query = Record<string, string | number | undefined>;
@@ -71,105 +71,46 @@ export async function exchangeEzlynxToken(
 }
 
 export class EzlynxClient {
-  private readonly baseUrl: string;
-  private readonly throttle: Throttle;
-  private readonly refreshCredentials: () => Promise<Credentials>;
-  private accessToken: string | null;
-  private refreshing: Promise<void> | null = null;
+  private readonly http: VendorHttp;
 
   constructor(opts: EzlynxClientOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/$/, '');
-    this.throttle = opts.throttle;
-    this.refreshCredentials = opts.refreshCredentials;
-    const token = opts.credentials.accessToken;
-    this.accessToken = typeof token === 'string' && token ? token : null;
-  }
-
-  async get<T>(path: string, query: Query = {}): Promise<T> {
-    return (await this.request<T>('GET', path, query)).body;
-  }
-
-  async send<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<{ status: number; body: T }> {
-    return this.request<T>(method, path, {}, body);
-  }
-
-  private async request<T>(
-    method: string,
-    path: string,
-    query: Query,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> {
-    // A connection set up with only its client id and API key gets its first token here.
-    if (!this.accessToken) await this.refresh(null);
-    const used = this.accessToken;
-    try {
-      return await this.attempt<T>(method, path, query, body);
-    } catch (err) {
-      if (!(err instanceof EzlynxApiError) || err.status !== 401) throw err;
-      // Another call of this session may have refreshed meanwhile: then just retry with its token.
-      if (this.accessToken === used) await this.refresh(err);
-      return this.attempt<T>(method, path, query, body);
-    }
-  }
-
-  private refresh(refused: EzlynxApiError | null): Promise<void> {
-    this.refreshing ??= this.refreshOnce(refused).finally(() => {
-      this.refreshing = null;
+    const refresh = new TokenRefresh({
+      vendor: 'EZLynx',
+      credentials: opts.credentials,
+      refresh: opts.refreshCredentials,
+      failed: (err, refused) => {
+        const classified = classifyEzlynxError(err);
+        // An unreadable refresh failure says nothing new: report the refusal that caused it.
+        if (refused && classified.kind === 'vendor_outage' && classified.status === null)
+          return new ConnectorError(
+            refused.kind,
+            `EZLynx refused the token and refreshing it failed: ${String(err)}`,
+            { status: 401, vendorCode: refused.vendorCode, cause: err },
+          );
+        return classified;
+      },
     });
-    return this.refreshing;
-  }
-
-  private async refreshOnce(refused: EzlynxApiError | null): Promise<void> {
-    let next: Credentials;
-    try {
-      next = await this.refreshCredentials();
-    } catch (err) {
-      const classified = classifyEzlynxError(err);
-      // An unreadable refresh failure says nothing new: report the refusal that caused it.
-      if (refused && classified.kind === 'vendor_outage' && classified.status === null) {
-        const kind = classifyEzlynxError(refused).kind;
-        throw new ConnectorError(kind, `EZLynx refused the token and refreshing it failed: ${String(err)}`, {
-          status: 401,
-          vendorCode: refused.code,
-          cause: err,
-        });
-      }
-      throw classified;
-    }
-    const token = next.accessToken;
-    if (typeof token !== 'string' || !token)
-      throw new ConnectorError('auth_invalid', 'refreshing the EZLynx credentials gave no access token');
-    this.accessToken = token;
-  }
-
-  private attempt<T>(
-    method: string,
-    path: string,
-    query: Query,
-    body: unknown,
-  ): Promise<{ status: number; body: T }> {
-    const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.accessToken}`,
-      accept: 'application/json',
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.throttle.run(async () => {
-      const res = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? Number.NaN);
-      if (Number.isFinite(remaining)) this.throttle.observe(remaining, RATE_WINDOW_MS);
-      if (!res.ok) {
-        const err = await readError(res);
-        if (res.status === 429) this.throttle.backOff(err.retryAfterMs ?? 1_000);
-        throw err;
-      }
-      return { status: res.status, body: (await res.json()) as T };
+    this.http = new VendorHttp({
+      baseUrl: opts.baseUrl,
+      caller: new VendorCaller({
+        spec: ezlynxErrors,
+        throttle: opts.throttle,
+        classify: classifyEzlynxError,
+        refresh,
+        // Any refused token may be cured by a new one (the hub re-runs the client-credentials exchange).
+        refreshOn: (err) => err.status === 401,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      }),
+      authorization: (token) => `Bearer ${token}`,
+      readError: (res) => readError(res),
     });
+  }
+
+  get<T>(path: string, query: Query = {}): Promise<T> {
+    return this.http.get<T>(path, query);
+  }
+
+  send<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<{ status: number; body: T }> {
+    return this.http.request<T>({ method, path, body });
   }
 }

@@ -1,7 +1,14 @@
 // EZLynx errors as our client throws them, read into the hub's error kinds. The error body
 // {error: {code, message, requestId}} and the codes are our sandbox's design (sandbox/api.ts).
 
-import { unreachableReason } from '../kit/unreachable.ts';
+import {
+  classifyFailure,
+  httpStatusRules,
+  retryAfterHeader,
+  unreachable,
+  type VendorErrorSpec,
+  waitFrom,
+} from '../kit/errors.ts';
 import { ConnectorError } from '../types.ts';
 
 /** A non-2xx answer from the EZLynx API or its token endpoint. */
@@ -26,17 +33,34 @@ export class EzlynxApiError extends Error {
   }
 }
 
+/** EZLynx's answers as our sandbox designs them (sandbox/api.ts). */
+export const ezlynxErrors: VendorErrorSpec = {
+  vendor: 'EZLynx',
+  // Retry-After in seconds or as an HTTP date; the reset header (seconds) when it is missing.
+  waitHeaders: [...retryAfterHeader, { header: 'x-ratelimit-reset', unit: 'seconds' }],
+  defaultWaitMs: 1_000,
+  budget: { remaining: 'x-ratelimit-remaining', windowMs: 60_000 },
+  rules: [
+    { status: 401, code: 'TOKEN_EXPIRED', kind: 'auth_expired' },
+    { status: 401, kind: 'auth_invalid' },
+    ...httpStatusRules,
+  ],
+};
+
+/** The token endpoint's OAuth errors (RFC 6749 `error`), as the hub's refresher throws them. */
+export const ezlynxTokenErrors: VendorErrorSpec = {
+  vendor: 'EZLynx token endpoint',
+  rules: [
+    { status: { min: 500 }, kind: 'vendor_outage' },
+    { status: 401, kind: 'auth_invalid' },
+    { code: ['invalid_client', 'unauthorized_client', 'invalid_grant'], kind: 'auth_invalid' },
+    { kind: 'bad_request' },
+  ],
+};
+
 /** Retry-After in seconds or as an HTTP date; the reset header (seconds) when it is missing. */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
-  const raw = headers.get('retry-after');
-  if (raw) {
-    const seconds = Number(raw);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-    const date = Date.parse(raw);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const reset = Number(headers.get('x-ratelimit-reset'));
-  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : null;
+  return waitFrom(headers, ezlynxErrors.waitHeaders ?? [], now);
 }
 
 /** The hub's refresher throws oauth4webapi errors: `error` (RFC 6749) and `status`. */
@@ -50,38 +74,22 @@ function oauthFailure(err: unknown): { error: string; status: number } | null {
 export function classifyEzlynxError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
   if (err instanceof EzlynxApiError) {
-    const opts = { status: err.status, vendorCode: err.code, cause: err };
-    const message = `EZLynx ${err.status}: ${err.message}`;
-    if (err.status === 429)
-      return new ConnectorError('rate_limited', message, {
-        ...opts,
-        retryAfterMs: err.retryAfterMs ?? 1_000,
-      });
-    if (err.status === 401)
-      return new ConnectorError(
-        err.code === 'TOKEN_EXPIRED' ? 'auth_expired' : 'auth_invalid',
-        message,
-        opts,
-      );
-    if (err.status === 403) return new ConnectorError('forbidden', message, opts);
-    if (err.status === 404) return new ConnectorError('not_found', message, opts);
-    if (err.status >= 500)
-      return new ConnectorError('vendor_outage', message, { ...opts, retryAfterMs: err.retryAfterMs });
-    return new ConnectorError('bad_request', message, opts);
+    return classifyFailure(ezlynxErrors, {
+      status: err.status,
+      code: err.code,
+      message: `EZLynx ${err.status}: ${err.message}`,
+      waitMs: err.retryAfterMs,
+      cause: err,
+    });
   }
   const oauth = oauthFailure(err);
   if (oauth) {
-    const message = `EZLynx token endpoint ${oauth.status}: ${oauth.error}`;
-    const opts = { status: oauth.status, vendorCode: oauth.error, cause: err };
-    if (oauth.status >= 500) return new ConnectorError('vendor_outage', message, opts);
-    if (
-      oauth.status === 401 ||
-      ['invalid_client', 'unauthorized_client', 'invalid_grant'].includes(oauth.error)
-    )
-      return new ConnectorError('auth_invalid', message, opts);
-    return new ConnectorError('bad_request', message, opts);
+    return classifyFailure(ezlynxTokenErrors, {
+      status: oauth.status,
+      code: oauth.error,
+      message: `EZLynx token endpoint ${oauth.status}: ${oauth.error}`,
+      cause: err,
+    });
   }
-  return new ConnectorError('vendor_outage', `EZLynx unreachable: ${unreachableReason(err)}`, {
-    cause: err,
-  });
+  return unreachable('EZLynx', err);
 }

@@ -24,17 +24,14 @@ export async function ezlynxUpsert(
   if (!(applicantKeys as readonly string[]).includes(idField))
     throw new ConnectorError('bad_request', `EZLynx upserts applicants by ${applicantKeys.join(' or ')}`);
   const out: UpsertResult[] = [];
+  // The client's errors arrive classified.
   for (const r of records) {
-    try {
-      const res = await client.send<{ created: boolean; applicant: { id: string } }>(
-        'POST',
-        '/v1/applicants/upsert',
-        { matchOn: idField, applicant: { ...r.fields, [idField]: r.externalId } },
-      );
-      out.push({ externalId: r.externalId, vendorId: res.body.applicant.id, created: res.body.created });
-    } catch (err) {
-      throw classifyEzlynxError(err);
-    }
+    const res = await client.send<{ created: boolean; applicant: { id: string } }>(
+      'POST',
+      '/v1/applicants/upsert',
+      { matchOn: idField, applicant: { ...r.fields, [idField]: r.externalId } },
+    );
+    out.push({ externalId: r.externalId, vendorId: res.body.applicant.id, created: res.body.created });
   }
   return out;
 }

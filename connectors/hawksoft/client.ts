@@ -4,9 +4,10 @@
 // camelCase, the way HawkSoft's .NET serialiser writes its model (`clientNumber`, `loBs`, `naic`).
 // Every request goes through the connection's throttle; a 429 pauses the whole connection for
 // the vendor's Retry-After before the error is raised.
+import { VendorCaller, VendorHttp } from '../kit/request.ts';
 import type { Throttle } from '../kit/throttle.ts';
 import { type ConnectionContext, ConnectorError } from '../types.ts';
-import { DEFAULT_RETRY_AFTER_MS, HawkSoftApiError, retryAfterMs } from './errors.ts';
+import { classifyHawkSoftError, HawkSoftApiError, hawksoftErrors } from './errors.ts';
 
 export const API_VERSION = '3.0';
 /** HawkSoft's documented ceiling on client numbers per batch read. */
@@ -156,19 +157,25 @@ export interface HawkSoftClientOptions {
   timeoutMs?: number;
 }
 
-type Query = Record<string, string | undefined>;
-
 export class HawkSoftClient {
-  private readonly baseUrl: string;
-  private readonly authorization: string;
-  private readonly throttle: Throttle | null;
-  private readonly timeoutMs: number;
+  private readonly http: VendorHttp;
 
   constructor(opts: HawkSoftClientOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
-    this.throttle = opts.throttle ?? null;
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    const authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
+    this.http = new VendorHttp({
+      baseUrl: opts.baseUrl,
+      // Partner credentials never refresh; callers classify HawkSoft's own errors.
+      caller: new VendorCaller({
+        spec: hawksoftErrors,
+        throttle: opts.throttle ?? null,
+        classify: classifyHawkSoftError,
+        timeoutMs: opts.timeoutMs ?? 60_000,
+        throwRaw: true,
+      }),
+      authorization: () => authorization,
+      query: { version: API_VERSION },
+      readError: (res) => HawkSoftApiError.fromResponse(res),
+    });
   }
 
   /** Ids of the agencies that opted in to share data with this partner. */
@@ -226,34 +233,10 @@ export class HawkSoftClient {
   private async request<T>(
     method: 'GET' | 'POST',
     path: string,
-    query: Query = {},
+    query: Record<string, string | undefined> = {},
     body?: unknown,
   ): Promise<T> {
-    const url = new URL(`${this.baseUrl}${path}`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    url.searchParams.set('version', API_VERSION);
-    const send = async (): Promise<T> => {
-      const res = await fetch(url, {
-        method,
-        headers: {
-          authorization: this.authorization,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (!res.ok) throw await HawkSoftApiError.fromResponse(res);
-      return (await res.json()) as T;
-    };
-    try {
-      return await (this.throttle ? this.throttle.run(send) : send());
-    } catch (err) {
-      if (err instanceof HawkSoftApiError && err.status === 429 && this.throttle) {
-        this.throttle.backOff(retryAfterMs(err.retryAfter) ?? DEFAULT_RETRY_AFTER_MS);
-      }
-      throw err;
-    }
+    return (await this.http.request<T>({ method, path, query, body })).body;
   }
 }
 

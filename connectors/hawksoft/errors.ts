@@ -3,7 +3,14 @@
 // 401 always means the credentials are wrong or revoked (auth_invalid), never auth_expired, and
 // the connector never asks the hub to refresh them.
 
-import { unreachableReason } from '../kit/unreachable.ts';
+import {
+  classifyFailure,
+  httpStatusRules,
+  parseRetryAfter,
+  retryAfterHeader,
+  unreachable,
+  type VendorErrorSpec,
+} from '../kit/errors.ts';
 import { ConnectorError } from '../types.ts';
 
 /** The error body HawkSoft documents (`code`, `message`, `details`); any field may be absent. */
@@ -52,33 +59,29 @@ export const DEFAULT_RETRY_AFTER_MS = 60_000;
 
 /** Retry-After as seconds or an HTTP date, in milliseconds from now; null when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | null {
-  if (!header) return null;
-  const trimmed = header.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
+  return parseRetryAfter(header, now);
 }
+
+/** HawkSoft's answers: nothing expires, so a 401 needs a person (auth_invalid). */
+export const hawksoftErrors: VendorErrorSpec = {
+  vendor: 'HawkSoft',
+  waitHeaders: retryAfterHeader,
+  defaultWaitMs: DEFAULT_RETRY_AFTER_MS,
+  rules: [
+    { status: 401, kind: 'auth_invalid' },
+    // 403: the credentials are fine but the agency opted out of sharing, or is no longer a customer.
+    ...httpStatusRules,
+  ],
+};
 
 export function classifyHawkSoftError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  if (!(err instanceof HawkSoftApiError)) {
-    return new ConnectorError('vendor_outage', `HawkSoft unreachable: ${unreachableReason(err)}`, {
-      cause: err,
-    });
-  }
-  const { status } = err;
-  const vendorCode = typeof err.body === 'object' && err.body ? (err.body.code ?? null) : null;
-  const opts = { status, vendorCode, cause: err };
-  if (status === 429) {
-    return new ConnectorError('rate_limited', err.message, {
-      ...opts,
-      retryAfterMs: retryAfterMs(err.retryAfter) ?? DEFAULT_RETRY_AFTER_MS,
-    });
-  }
-  if (status === 401) return new ConnectorError('auth_invalid', err.message, opts);
-  // The credentials are fine but the agency opted out of sharing, or is no longer a customer.
-  if (status === 403) return new ConnectorError('forbidden', err.message, opts);
-  if (status === 404) return new ConnectorError('not_found', err.message, opts);
-  if (status >= 500) return new ConnectorError('vendor_outage', err.message, opts);
-  return new ConnectorError('bad_request', err.message, opts);
+  if (!(err instanceof HawkSoftApiError)) return unreachable('HawkSoft', err);
+  return classifyFailure(hawksoftErrors, {
+    status: err.status,
+    code: typeof err.body === 'object' && err.body ? (err.body.code ?? null) : null,
+    message: err.message,
+    headers: { 'retry-after': err.retryAfter },
+    cause: err,
+  });
 }

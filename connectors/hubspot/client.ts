@@ -2,7 +2,10 @@
 // process-global inside the library, so it is told never to retry: pacing and retries belong
 // to the hub (connectors/kit/throttle.ts and Temporal's retry policy), per connection.
 import { Client } from '@hubspot/api-client';
+import { VendorCaller } from '../kit/request.ts';
+import type { Throttle } from '../kit/throttle.ts';
 import type { ConnectionContext } from '../types.ts';
+import { classifyHubSpotError, hubspotErrors } from './errors.ts';
 
 export function hubspotClient(ctx: ConnectionContext): Client {
   const accessToken = ctx.credentials.accessToken;
@@ -13,4 +16,12 @@ export function hubspotClient(ctx: ConnectionContext): Client {
     basePath: ctx.baseUrl.replace(/\/$/, ''),
     numberOfApiCallRetries: 1,
   });
+}
+
+/**
+ * Calls on the account's throttle, classified, the remaining-budget headers fed back. No token
+ * refresh here: an expired OAuth token is the hub's to renew before the activity's next attempt.
+ */
+export function hubspotCaller(throttle: Throttle): VendorCaller {
+  return new VendorCaller({ spec: hubspotErrors, throttle, classify: classifyHubSpotError });
 }

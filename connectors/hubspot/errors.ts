@@ -2,7 +2,13 @@
 // read into the hub's error kinds. HubSpot sends no Retry-After on 429: the ten-secondly policy
 // clears within one rolling interval, the search limit within a second.
 
-import { unreachableReason } from '../kit/unreachable.ts';
+import {
+  classifyFailure,
+  httpStatusRules,
+  retryAfterHeader,
+  unreachable,
+  type VendorErrorSpec,
+} from '../kit/errors.ts';
 import { ConnectorError } from '../types.ts';
 
 interface ApiExceptionLike {
@@ -11,41 +17,44 @@ interface ApiExceptionLike {
   headers?: Record<string, string>;
 }
 
+const WINDOW_HEADER = 'x-hubspot-ratelimit-interval-milliseconds';
+
+/** HubSpot's answers: the rolling ten-second window and the search limit, HubSpot's auth categories. */
+export const hubspotErrors: VendorErrorSpec = {
+  vendor: 'HubSpot',
+  // HubSpot sends none; honoured if something in front of it does.
+  waitHeaders: retryAfterHeader,
+  budget: { remaining: 'x-hubspot-ratelimit-remaining', windowHeader: WINDOW_HEADER, windowMs: 10_000 },
+  rules: [
+    {
+      status: 429,
+      code: 'TEN_SECONDLY_ROLLING',
+      kind: 'rate_limited',
+      waitHeaders: [{ header: WINDOW_HEADER, unit: 'ms' }],
+      waitMs: 10_000,
+    },
+    // The search limit (per second).
+    { status: 429, kind: 'rate_limited', waitMs: 1_000 },
+    { status: 401, category: 'EXPIRED_AUTHENTICATION', kind: 'auth_expired' },
+    { status: 401, kind: 'auth_invalid' },
+    ...httpStatusRules,
+  ],
+};
+
 export function classifyHubSpotError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  const e = err as ApiExceptionLike & { message?: string; cause?: { code?: string } };
-  const status = typeof e?.code === 'number' ? e.code : null;
-  if (status === null) {
-    return new ConnectorError('vendor_outage', `HubSpot unreachable: ${unreachableReason(err)}`, {
-      cause: err,
-    });
-  }
+  const e = err as ApiExceptionLike;
+  if (typeof e?.code !== 'number') return unreachable('HubSpot', err);
   const body = typeof e.body === 'object' && e.body ? e.body : {};
-  const headers = lowerKeys(e.headers ?? {});
-  const message = `HubSpot ${status}: ${body.message ?? 'no message'}`;
-  const vendorCode = body.category ?? body.policyName ?? null;
-  if (status === 429) {
-    const retryAfter = Number(headers['retry-after']);
-    const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']) || 10_000;
-    const retryAfterMs =
-      Number.isFinite(retryAfter) && retryAfter > 0
-        ? retryAfter * 1000
-        : body.policyName === 'TEN_SECONDLY_ROLLING'
-          ? interval
-          : 1_000;
-    return new ConnectorError('rate_limited', message, { status, retryAfterMs, vendorCode, cause: err });
-  }
-  if (status === 401) {
-    return new ConnectorError(
-      body.category === 'EXPIRED_AUTHENTICATION' ? 'auth_expired' : 'auth_invalid',
-      message,
-      { status, vendorCode, cause: err },
-    );
-  }
-  if (status === 403) return new ConnectorError('forbidden', message, { status, vendorCode, cause: err });
-  if (status === 404) return new ConnectorError('not_found', message, { status, vendorCode, cause: err });
-  if (status >= 500) return new ConnectorError('vendor_outage', message, { status, vendorCode, cause: err });
-  return new ConnectorError('bad_request', message, { status, vendorCode, cause: err });
+  return classifyFailure(hubspotErrors, {
+    status: e.code,
+    code: body.policyName ?? null,
+    category: body.category ?? null,
+    message: `HubSpot ${e.code}: ${body.message ?? 'no message'}`,
+    vendorCode: body.category ?? body.policyName ?? null,
+    headers: e.headers,
+    cause: err,
+  });
 }
 
 export function lowerKeys(headers: Record<string, string>): Record<string, string> {

@@ -6,9 +6,10 @@
 // the cursor. Every record is normalised to one payload shape per stream, whichever endpoint
 // it came from, so its hash only changes when HubSpot's data does.
 import type { Client } from '@hubspot/api-client';
+import type { VendorCaller } from '../kit/request.ts';
 import type { Throttle } from '../kit/throttle.ts';
 import type { DeletedRecord, Json, Page, ReadRequest, VendorRecord } from '../types.ts';
-import { classifyHubSpotError, lowerKeys } from './errors.ts';
+import { hubspotCaller } from './client.ts';
 
 type ObjectStream = 'companies' | 'contacts' | 'deals';
 const lastModified: Record<ObjectStream, string> = {
@@ -48,7 +49,7 @@ const iso = (d: Date | string | undefined): string | null =>
 
 export class HubSpotReader {
   private readonly client: Client;
-  private readonly throttle: Throttle;
+  private readonly caller: VendorCaller;
   private readonly searchThrottle: Throttle;
   private readonly fields: Record<string, string[]>;
 
@@ -58,7 +59,7 @@ export class HubSpotReader {
     fields: Record<string, string[]>,
   ) {
     this.client = client;
-    this.throttle = throttles.api;
+    this.caller = hubspotCaller(throttles.api);
     this.searchThrottle = throttles.search;
     this.fields = fields;
   }
@@ -68,21 +69,11 @@ export class HubSpotReader {
     fn: () => Promise<T>,
     search = false,
   ): Promise<T['data']> {
-    try {
-      const res = await (search
-        ? this.searchThrottle.run(() => this.throttle.run(fn))
-        : this.throttle.run(fn));
-      const h = lowerKeys(res.headers);
-      const remaining = Number(h['x-hubspot-ratelimit-remaining']);
-      if (Number.isFinite(remaining))
-        this.throttle.observe(remaining, Number(h['x-hubspot-ratelimit-interval-milliseconds']) || 10_000);
-      return res.data;
-    } catch (err) {
-      const classified = classifyHubSpotError(err);
-      if (classified.kind === 'rate_limited' && classified.retryAfterMs)
-        this.throttle.backOff(classified.retryAfterMs);
-      throw classified;
-    }
+    const res = await this.caller.run(fn, {
+      via: search ? [this.searchThrottle] : [],
+      headers: (r) => r?.headers,
+    });
+    return res.data;
   }
 
   async read(req: ReadRequest): Promise<Page> {

@@ -6,7 +6,7 @@
 import type { Client } from '@hubspot/api-client';
 import type { Throttle } from '../kit/throttle.ts';
 import { ConnectorError, type UpsertResult } from '../types.ts';
-import { classifyHubSpotError } from './errors.ts';
+import { hubspotCaller } from './client.ts';
 
 export interface RefusedUpsert {
   externalId: string;
@@ -73,14 +73,9 @@ export async function hubspotUpsert(
         Object.entries(r.fields).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
       ),
     }));
-    let res: UpsertAnswer;
-    try {
-      res = (await throttle.run(() =>
-        client.crm.objects.batchApi.upsert(objectType, { inputs } as never),
-      )) as unknown as UpsertAnswer;
-    } catch (err) {
-      throw classifyHubSpotError(err);
-    }
+    const res = (await hubspotCaller(throttle).run(() =>
+      client.crm.objects.batchApi.upsert(objectType, { inputs } as never),
+    )) as unknown as UpsertAnswer;
     const answered = new Set<number>();
     const inputOf = (trace: string | undefined): number | undefined => {
       const n = Number(trace);
@@ -133,9 +128,7 @@ export async function hubspotUpdate(
   const props = Object.fromEntries(
     Object.entries(properties).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
   );
-  try {
-    await throttle.run(() => client.crm.objects.basicApi.update(objectType, objectId, { properties: props }));
-  } catch (err) {
-    throw classifyHubSpotError(err);
-  }
+  await hubspotCaller(throttle).run(() =>
+    client.crm.objects.basicApi.update(objectType, objectId, { properties: props }),
+  );
 }

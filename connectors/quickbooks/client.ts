@@ -9,9 +9,10 @@
 // only a 429's Retry-After feeds the throttle.
 import { createRequire } from 'node:module';
 import type { QuickBooks as QuickBooksLibrary } from 'node-quickbooks';
+import { TokenRefresh, VendorCaller } from '../kit/request.ts';
 import type { Throttle } from '../kit/throttle.ts';
-import type { ConnectionContext, Credentials } from '../types.ts';
-import { classifyQuickBooksError } from './errors.ts';
+import type { ConnectionContext } from '../types.ts';
+import { classifyQuickBooksError, quickbooksErrors } from './errors.ts';
 
 export type QboEntity =
   | 'Account'
@@ -49,9 +50,7 @@ export interface QboRows {
 export class QuickBooksClient {
   readonly realmId: string;
   private readonly qbo: Qbo;
-  private readonly ctx: ConnectionContext;
-  private readonly throttle: Throttle;
-  private refreshing: Promise<void> | null = null;
+  private readonly caller: VendorCaller;
 
   constructor(ctx: ConnectionContext, throttle: Throttle) {
     const c = ctx.credentials;
@@ -60,8 +59,6 @@ export class QuickBooksClient {
       throw new Error('QuickBooks connection has no access token');
     if (!realmId) throw new Error('QuickBooks connection has no realmId');
     this.realmId = realmId;
-    this.ctx = ctx;
-    this.throttle = throttle;
     this.qbo = new QuickBooks(
       String(c.clientId ?? ''),
       String(c.clientSecret ?? ''),
@@ -75,6 +72,20 @@ export class QuickBooksClient {
       typeof c.refreshToken === 'string' ? c.refreshToken : null,
     ) as Qbo;
     this.qbo.endpoint = `${ctx.baseUrl.replace(/\/$/, '')}/v3/company/`;
+    this.caller = new VendorCaller({
+      spec: quickbooksErrors,
+      throttle,
+      classify: classifyQuickBooksError,
+      refresh: new TokenRefresh({
+        vendor: 'QuickBooks',
+        credentials: c,
+        refresh: () => ctx.refreshCredentials(),
+        adopt: (next) => {
+          this.qbo.token = String(next.accessToken);
+          if (typeof next.refreshToken === 'string') this.qbo.refreshToken = next.refreshToken;
+        },
+      }),
+    });
   }
 
   /** `select * from <entity> <clause>`: the clause is where/orderby/startposition/maxresults. */
@@ -127,42 +138,12 @@ export class QuickBooksClient {
    * Every call is paced by the connection's throttle and comes back classified. An expired
    * token is refreshed once through the hub and the call retried with the new one.
    */
-  private async call(invoke: (qbo: Qbo, cb: Callback) => void): Promise<unknown> {
-    let refreshed = false;
-    for (;;) {
-      const token = this.qbo.token;
-      try {
-        return await this.throttle.run(
-          () =>
-            new Promise((resolve, reject) =>
-              invoke(this.qbo, (err, data) => (err ? reject(err) : resolve(data))),
-            ),
-        );
-      } catch (err) {
-        const classified = classifyQuickBooksError(err);
-        if (classified.kind === 'rate_limited' && classified.retryAfterMs)
-          this.throttle.backOff(classified.retryAfterMs);
-        if (classified.kind !== 'auth_expired' || refreshed) throw classified;
-        refreshed = true;
-        await this.refresh(token);
-      }
-    }
-  }
-
-  /** Concurrent calls that saw the same stale token share one refresh. */
-  private refresh(staleToken: string): Promise<void> {
-    if (this.qbo.token !== staleToken) return Promise.resolve();
-    this.refreshing ??= this.ctx
-      .refreshCredentials()
-      .then((creds: Credentials) => {
-        if (typeof creds.accessToken !== 'string' || !creds.accessToken)
-          throw new Error('refreshed QuickBooks credentials have no access token');
-        this.qbo.token = creds.accessToken;
-        if (typeof creds.refreshToken === 'string') this.qbo.refreshToken = creds.refreshToken;
-      })
-      .finally(() => {
-        this.refreshing = null;
-      });
-    return this.refreshing;
+  private call(invoke: (qbo: Qbo, cb: Callback) => void): Promise<unknown> {
+    return this.caller.run(
+      () =>
+        new Promise((resolve, reject) =>
+          invoke(this.qbo, (err, data) => (err ? reject(err) : resolve(data))),
+        ),
+    );
   }
 }

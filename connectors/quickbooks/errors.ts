@@ -3,6 +3,13 @@
 // Fault inside a 200 arrives as the body itself; Intuit's gateway sometimes spells the body
 // `fault.error[]` instead of `Fault.Error[]`. Throttling is Fault code 003001 on a 429: we wait
 // as long as Retry-After says, else a full minute (the window Intuit meters in).
+import {
+  classifyFailure,
+  type HeaderSource,
+  parseRetryAfter,
+  retryAfterHeader,
+  type VendorErrorSpec,
+} from '../kit/errors.ts';
 import { ConnectorError } from '../types.ts';
 
 interface FaultError {
@@ -42,21 +49,32 @@ export function readFault(body: unknown): QuickBooksFault | null {
   };
 }
 
-function header(headers: unknown, name: string): string | null {
-  if (!headers || typeof headers !== 'object') return null;
-  const h = headers as { get?: (n: string) => unknown } & Record<string, unknown>;
-  const v = typeof h.get === 'function' ? h.get(name) : (h[name] ?? h[name.toLowerCase()]);
-  return v === undefined || v === null ? null : String(v);
-}
-
 /** Retry-After as seconds or an HTTP date, in milliseconds. */
 export function retryAfterMs(value: string | null): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+  return parseRetryAfter(value);
 }
+
+/** Intuit's answers: the HTTP status, or the Fault's code and type where the status says nothing. */
+export const quickbooksErrors: VendorErrorSpec = {
+  vendor: 'QuickBooks',
+  waitHeaders: retryAfterHeader,
+  defaultWaitMs: DEFAULT_THROTTLE_WAIT_MS,
+  rules: [
+    { status: 429, kind: 'rate_limited' },
+    { code: '003001', kind: 'rate_limited' },
+    { category: 'ThrottlingFault', kind: 'rate_limited' },
+    { status: 401, kind: 'auth_expired' },
+    { code: ['3200', '003200'], kind: 'auth_expired' },
+    { category: /^authentication/i, kind: 'auth_expired' },
+    { status: 403, kind: 'forbidden' },
+    { category: /^authorization/i, kind: 'forbidden' },
+    { status: 404, kind: 'not_found' },
+    { code: '610', kind: 'not_found' },
+    { status: { min: 500 }, kind: 'vendor_outage' },
+    { category: 'SystemFault', kind: 'vendor_outage' },
+    { kind: 'bad_request' },
+  ],
+};
 
 export function classifyQuickBooksError(err: unknown): ConnectorError {
   if (err instanceof ConnectorError) return err;
@@ -80,22 +98,14 @@ export function classifyQuickBooksError(err: unknown): ConnectorError {
   }
   const first = fault?.errors[0];
   const vendorCode = first?.code ?? null;
-  const type = fault?.type ?? '';
-  const message = `QuickBooks ${status ?? 'fault'}${vendorCode ? ` ${vendorCode}` : ''}: ${first?.message ?? axios.message ?? 'no message'}${first?.detail ? ` (${first.detail})` : ''}`;
-  const opts = { status, vendorCode, cause: err };
-  if (status === 429 || vendorCode === '003001' || type === 'ThrottlingFault') {
-    const wait = retryAfterMs(header(axios.response?.headers, 'retry-after')) ?? DEFAULT_THROTTLE_WAIT_MS;
-    return new ConnectorError('rate_limited', message, { ...opts, retryAfterMs: wait });
-  }
-  if (status === 401 || vendorCode === '3200' || vendorCode === '003200' || /^authentication/i.test(type)) {
-    return new ConnectorError('auth_expired', message, opts);
-  }
-  if (status === 403 || /^authorization/i.test(type)) return new ConnectorError('forbidden', message, opts);
-  if (status === 404 || vendorCode === '610') return new ConnectorError('not_found', message, opts);
-  if ((status !== null && status >= 500) || type === 'SystemFault') {
-    return new ConnectorError('vendor_outage', message, opts);
-  }
-  return new ConnectorError('bad_request', message, opts);
+  return classifyFailure(quickbooksErrors, {
+    status,
+    code: vendorCode,
+    category: fault?.type ?? null,
+    message: `QuickBooks ${status ?? 'fault'}${vendorCode ? ` ${vendorCode}` : ''}: ${first?.message ?? axios.message ?? 'no message'}${first?.detail ? ` (${first.detail})` : ''}`,
+    headers: axios.response?.headers as HeaderSource,
+    cause: err,
+  });
 }
 
 /**

@@ -5,12 +5,12 @@
 // connection's throttle; an expired session is refreshed once through the hub and the call
 // retried with the new token; Sforce-Limit-Info feeds the throttle.
 import { Connection } from 'jsforce';
+import { TokenRefresh, VendorCaller } from '../kit/request.ts';
 import type { Throttle } from '../kit/throttle.ts';
 import type { ConnectionContext, Credentials } from '../types.ts';
-import { classifyRefreshError, classifySalesforceError } from './errors.ts';
+import { classifyRefreshError, classifySalesforceError, salesforceErrors } from './errors.ts';
 
 export const API_VERSION = '62.0';
-const DAY_MS = 86_400_000;
 const REQUEST_TIMEOUT_MS = 120_000;
 
 function connect(ctx: ConnectionContext, credentials: Credentials): Connection {
@@ -31,61 +31,42 @@ function connect(ctx: ConnectionContext, credentials: Credentials): Connection {
 }
 
 export class SalesforceClient {
-  private readonly ctx: ConnectionContext;
-  private readonly throttle: Throttle;
-  private credentials: Credentials;
+  private readonly caller: VendorCaller;
   private conn: Connection;
-  private refreshing: Promise<void> | null = null;
 
   constructor(ctx: ConnectionContext, throttle: Throttle) {
-    this.ctx = ctx;
-    this.throttle = throttle;
-    this.credentials = ctx.credentials;
     this.conn = connect(ctx, ctx.credentials);
+    this.caller = new VendorCaller({
+      spec: salesforceErrors,
+      throttle,
+      classify: classifySalesforceError,
+      refresh: new TokenRefresh({
+        vendor: 'Salesforce',
+        credentials: ctx.credentials,
+        refresh: () => ctx.refreshCredentials(),
+        adopt: (next) => {
+          this.conn = connect(ctx, next);
+        },
+        failed: classifyRefreshError,
+      }),
+    });
   }
 
   /** Runs one vendor call: paced, classified, refreshed once on an expired session. */
-  async call<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const token = this.credentials.accessToken;
-      const conn = this.conn;
-      try {
-        return await this.throttle.run(() => fn(conn));
-      } catch (err) {
-        const classified = classifySalesforceError(err);
-        if (classified.kind === 'auth_expired' && attempt === 0) {
-          await this.refreshFrom(token);
-          continue;
-        }
-        if (classified.kind === 'rate_limited' && classified.retryAfterMs)
-          this.throttle.backOff(classified.retryAfterMs);
-        throw classified;
-      } finally {
-        this.observeUsage(conn);
-      }
-    }
+  call<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    let conn = this.conn;
+    return this.caller.run(
+      () => {
+        conn = this.conn;
+        return fn(conn);
+      },
+      // jsforce keeps the last Sforce-Limit-Info it saw, parsed, as limitInfo.apiUsage.
+      { headers: () => usageHeader(conn) },
+    );
   }
+}
 
-  /** One refresh however many calls saw the same stale token; later ones just use the new token. */
-  private async refreshFrom(staleToken: unknown): Promise<void> {
-    if (this.credentials.accessToken !== staleToken) return;
-    this.refreshing ??= (async () => {
-      try {
-        const next = await this.ctx.refreshCredentials();
-        this.credentials = next;
-        this.conn = connect(this.ctx, next);
-      } catch (err) {
-        throw classifyRefreshError(err);
-      } finally {
-        this.refreshing = null;
-      }
-    })();
-    await this.refreshing;
-  }
-
-  /** jsforce keeps the last Sforce-Limit-Info as limitInfo.apiUsage. */
-  private observeUsage(conn: Connection): void {
-    const usage = conn.limitInfo?.apiUsage;
-    if (usage && usage.limit > 0) this.throttle.observe(usage.limit - usage.used, DAY_MS);
-  }
+function usageHeader(conn: Connection): Record<string, string> | undefined {
+  const usage = conn.limitInfo?.apiUsage;
+  return usage ? { 'sforce-limit-info': `api-usage=${usage.used}/${usage.limit}` } : undefined;
 }

@@ -3,8 +3,8 @@
 // status, so the kind follows the code (a body that is not Salesforce's JSON becomes
 // ERROR_HTTP_<status>). Network failures arrive as fetch's TypeError.
 
-import { unreachableReason } from '../kit/unreachable.ts';
-import { ConnectorError, type ErrorKind } from '../types.ts';
+import { classifyFailure, httpStatusRules, unreachable, type VendorErrorSpec } from '../kit/errors.ts';
+import { ConnectorError } from '../types.ts';
 
 /**
  * Salesforce sends no Retry-After with REQUEST_LIMIT_EXCEEDED: the org's allowance is a rolling
@@ -13,21 +13,38 @@ import { ConnectorError, type ErrorKind } from '../types.ts';
  */
 export const REQUEST_LIMIT_RETRY_MS = 5 * 60_000;
 
-const byCode: Record<string, { kind: ErrorKind; status: number }> = {
-  INVALID_SESSION_ID: { kind: 'auth_expired', status: 401 },
-  INVALID_AUTH_HEADER: { kind: 'auth_invalid', status: 401 },
-  INVALID_OPERATION_WITH_EXPIRED_PASSWORD: { kind: 'auth_invalid', status: 401 },
-  REQUEST_LIMIT_EXCEEDED: { kind: 'rate_limited', status: 403 },
-  INSUFFICIENT_ACCESS: { kind: 'forbidden', status: 403 },
-  INSUFFICIENT_ACCESS_OR_READONLY: { kind: 'forbidden', status: 403 },
-  API_DISABLED_FOR_ORG: { kind: 'forbidden', status: 403 },
-  API_CURRENTLY_DISABLED: { kind: 'forbidden', status: 403 },
-  FUNCTIONALITY_NOT_ENABLED: { kind: 'forbidden', status: 403 },
-  NOT_FOUND: { kind: 'not_found', status: 404 },
-  ENTITY_IS_DELETED: { kind: 'not_found', status: 404 },
-  SERVER_UNAVAILABLE: { kind: 'vendor_outage', status: 503 },
-  UNKNOWN_EXCEPTION: { kind: 'vendor_outage', status: 500 },
-  UNABLE_TO_LOCK_ROW: { kind: 'vendor_outage', status: 409 },
+/** Salesforce's error codes (jsforce keeps the code, not the status it came with), then the statuses. */
+export const salesforceErrors: VendorErrorSpec = {
+  vendor: 'Salesforce',
+  defaultWaitMs: REQUEST_LIMIT_RETRY_MS,
+  // Every answer carries the org's daily usage: `Sforce-Limit-Info: api-usage=used/limit`.
+  budget: { usage: 'sforce-limit-info', pattern: /api-usage=(\d+)\/(\d+)/, windowMs: 86_400_000 },
+  rules: [
+    { code: 'INVALID_SESSION_ID', kind: 'auth_expired', reportStatus: 401 },
+    {
+      code: ['INVALID_AUTH_HEADER', 'INVALID_OPERATION_WITH_EXPIRED_PASSWORD'],
+      kind: 'auth_invalid',
+      reportStatus: 401,
+    },
+    { code: 'REQUEST_LIMIT_EXCEEDED', kind: 'rate_limited', reportStatus: 403 },
+    {
+      code: [
+        'INSUFFICIENT_ACCESS',
+        'INSUFFICIENT_ACCESS_OR_READONLY',
+        'API_DISABLED_FOR_ORG',
+        'API_CURRENTLY_DISABLED',
+        'FUNCTIONALITY_NOT_ENABLED',
+      ],
+      kind: 'forbidden',
+      reportStatus: 403,
+    },
+    { code: ['NOT_FOUND', 'ENTITY_IS_DELETED'], kind: 'not_found', reportStatus: 404 },
+    { code: 'SERVER_UNAVAILABLE', kind: 'vendor_outage', reportStatus: 503 },
+    { code: 'UNKNOWN_EXCEPTION', kind: 'vendor_outage', reportStatus: 500 },
+    { code: 'UNABLE_TO_LOCK_ROW', kind: 'vendor_outage', reportStatus: 409 },
+    // A body that is not Salesforce's JSON: ERROR_HTTP_<status>, read by its status.
+    ...httpStatusRules,
+  ],
 };
 
 interface JsforceErrorLike {
@@ -47,32 +64,12 @@ export function classifySalesforceError(err: unknown): ConnectorError {
     e.errorCode === 'MULTIPLE_API_ERRORS' && Array.isArray(e.data) ? (e.data[0] as JsforceErrorLike) : e;
   const code =
     first.errorCode ?? (typeof e.name === 'string' && /^[A-Z_0-9]+$/.test(e.name) ? e.name : undefined);
-  if (!code) {
-    return new ConnectorError('vendor_outage', `Salesforce unreachable: ${unreachableReason(err)}`, {
-      cause: err,
-    });
-  }
-  const message = `Salesforce ${code}: ${first.message ?? e.message ?? 'no message'}`;
-  const known = byCode[code];
+  if (!code) return unreachable('Salesforce', err);
   const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
-  const status = known?.status ?? (http ? Number(http[1]) : 400);
-  const kind: ErrorKind =
-    known?.kind ??
-    (status === 401
-      ? 'auth_expired'
-      : status === 403
-        ? 'forbidden'
-        : status === 404
-          ? 'not_found'
-          : status === 429
-            ? 'rate_limited'
-            : status >= 500
-              ? 'vendor_outage'
-              : 'bad_request');
-  return new ConnectorError(kind, message, {
-    status,
-    vendorCode: code,
-    retryAfterMs: kind === 'rate_limited' ? REQUEST_LIMIT_RETRY_MS : null,
+  return classifyFailure(salesforceErrors, {
+    status: http ? Number(http[1]) : 400,
+    code,
+    message: `Salesforce ${code}: ${first.message ?? e.message ?? 'no message'}`,
     cause: err,
   });
 }
