@@ -2,10 +2,10 @@
 // worker: a PostgreSQL advisory lock serialises them, and whoever waited re-reads the
 // credentials first — if another process already refreshed, its token is used and the vendor's
 // token endpoint is called once. A rotated refresh token is written in the same transaction that
-// reads the old one, so it is never lost (QuickBooks invalidates the old one soon after).
+// reads the old one, so it is never lost (a vendor that rotates them invalidates the old one soon after).
 // Besides refreshing when a vendor refuses a token, every sync refreshes ahead of expiry and at
 // least once a day (the nightly full sync guarantees a daily pass), which keeps refresh tokens
-// that expire when unused (QuickBooks: 100 days) alive.
+// that expire when unused (100 days at one accounting vendor) alive.
 import * as oauth from 'oauth4webapi';
 import { registered } from '../connectors/registry.ts';
 import type { AuthSpec, Credentials } from '../connectors/types.ts';
@@ -182,7 +182,7 @@ export async function revokeAtVendor(
   if (spec?.deleteRefreshTokenPath && typeof credentials.refreshToken === 'string') {
     const url = `${authBaseUrl.replace(/\/$/, '')}${spec.deleteRefreshTokenPath}/${encodeURIComponent(credentials.refreshToken)}`;
     const res = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(10_000) });
-    // 404: the grant is already gone (the app was uninstalled in HubSpot).
+    // 404: the grant is already gone (the app was uninstalled at the vendor).
     if (!res.ok && res.status !== 404)
       throw new Error(`deleting the refresh token failed: HTTP ${res.status}`);
     return res.ok;

@@ -1,12 +1,13 @@
 // The demo agency's commission picture, made once after its first syncs so `npm start` shows the
-// product: a few schedule lines (two carriers with many personal-lines policies, since HawkSoft and
-// EZLynx record no rates; the commercial book is priced by what Applied Epic records), and one of
-// those carriers' statements from a past month, printed the way carriers print them, with the
-// slips statements have (a rate paid short, lines that never came), imported and reconciled.
-// QuickBooks deposits reconcile by themselves after its sync.
+// product: a few schedule lines (two carriers with many policies in the systems of record that
+// record no rates, `demo.recordsNoRates`; the rest of the book is priced by the rates its AMS
+// records), and one of those carriers' statements from a past month, printed the way carriers
+// print them, with the slips statements have (a rate paid short, lines that never came), imported and reconciled.
+// Deposits in the books reconcile by themselves after their sync.
 import { ApplicationFailure, Context, getClient } from '@temporalio/activity';
 import { addDays, addMonths, generateAgency } from '../connectors/kit/demo-agency.ts';
-import { bookFor } from '../connectors/kit/demo-book.ts';
+import { bookFor, type DemoSystem } from '../connectors/kit/demo-book.ts';
+import { registry } from '../connectors/registry.ts';
 import { loadRules, loadSplitPlans, recalculatePolicies } from '../db/commission-store.ts';
 import { withTransaction } from '../db/pool.ts';
 import { StatementWriter } from '../db/statement-store.ts';
@@ -28,8 +29,14 @@ export interface DemoCommissionsInput {
   asOf: string;
 }
 
-/** The demo's systems of record: the book is there once each has finished a full sync. */
-const bookSystems = ['applied-epic', 'hawksoft', 'ezlynx'];
+/** The demo's systems of record (`demo.holdsBook`): the book is there once each has finished a full sync. */
+const bookSystems = Object.entries(registry)
+  .filter(([, entry]) => entry?.connector.demo?.holdsBook)
+  .map(([provider]) => provider);
+/** The systems that record no commission rates (`demo.recordsNoRates`): the demo schedules theirs. */
+const rateless = Object.entries(registry)
+  .filter(([, entry]) => entry?.connector.demo?.recordsNoRates)
+  .map(([provider]) => provider as DemoSystem);
 
 export function createDemoCommissionActivities(deps: ActivityDeps) {
   /** Fails (and is retried by Temporal) until every AMS connection of the tenant has synced in full. */
@@ -63,8 +70,8 @@ export function createDemoCommissionActivities(deps: ActivityDeps) {
     );
     const taskQueue = Context.current().info.taskQueue;
 
-    // The two carriers with the most personal-lines policies (HawkSoft and EZLynx record no rates).
-    const personal = [...bookFor(agency, 'hawksoft').policies, ...bookFor(agency, 'ezlynx').policies];
+    // The two carriers with the most policies in the systems that record no rates.
+    const personal = rateless.flatMap((system) => bookFor(agency, system).policies);
     const counts = new Map<string, number>();
     for (const p of personal) counts.set(p.carrierKey, (counts.get(p.carrierKey) ?? 0) + 1);
     const scheduled = [...counts]

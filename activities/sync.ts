@@ -5,9 +5,8 @@
 import { Context, getClient, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { registered } from '../connectors/registry.ts';
-import { ConnectorError, type Json, type Page } from '../connectors/types.ts';
+import { type AccountingCapability, ConnectorError, type Json, type Page } from '../connectors/types.ts';
 import { loadConnection } from '../db/connection-store.ts';
-import { importQuickBooksDeposits } from '../db/deposit-statements.ts';
 import { loadMergeRules } from '../db/merge-rules.ts';
 import { appendEvents } from '../db/outbox.ts';
 import {
@@ -271,27 +270,32 @@ export function createSyncActivities(deps: ActivityDeps) {
     if ((counts.created ?? 0) + (counts.updated ?? 0) + (counts.deleted ?? 0) > 0) {
       await requestCommissionRecalculation(getClient(), Context.current().info.taskQueue, conn.tenantId);
     }
-    if (conn.provider === 'quickbooks')
+    const deposits = registered(conn.provider).connector.accounting?.deposits;
+    if (deposits)
       // The sync's records are stored either way; a deposit that cannot be imported waits for the
-      // next sync or POST /v1/statements/quickbooks-deposits.
-      await reconcileNewDeposits(conn.tenantId, conn.id).catch((err: unknown) =>
+      // next sync or the statements API's deposits route.
+      await reconcileNewDeposits(deposits, conn.tenantId, conn.id).catch((err: unknown) =>
         deps.logger.error({ err, connectionId: conn.id }, 'deposits could not become statements'),
       );
     return result;
   }
 
   /**
-   * Carrier commission deposits booked in QuickBooks are cash received: each new one becomes a
+   * Carrier commission deposits booked in the books are cash received: each new one becomes a
    * statement and is reconciled at once, without anyone asking. Statements still marked
    * reconciling (a retry after the commit) get their workflow too; a running one is joined.
    */
-  async function reconcileNewDeposits(tenantId: string, connectionId: string): Promise<void> {
+  async function reconcileNewDeposits(
+    deposits: NonNullable<AccountingCapability['deposits']>,
+    tenantId: string,
+    connectionId: string,
+  ): Promise<void> {
     const pending = await withTransaction(pool, async (db) => {
-      await markReconciling(db, await importQuickBooksDeposits(db, tenantId, connectionId));
+      await markReconciling(db, await deposits.importStatements(db, tenantId, connectionId));
       const { rows } = await db.query<{ id: string }>(
-        `select id from statements where tenant_id = $1 and source = 'quickbooks' and status = 'reconciling'
-            and content_hash like 'qbo-deposit:' || $2 || ':%'`,
-        [tenantId, connectionId],
+        `select id from statements where tenant_id = $1 and source = $3 and status = 'reconciling'
+            and content_hash like $4 || $2 || ':%'`,
+        [tenantId, connectionId, deposits.statementSource, deposits.contentHashPrefix],
       );
       return rows.map((r) => r.id);
     });

@@ -1,6 +1,6 @@
 // Where each vendor is reached and which OAuth app the hub uses with it. Production sets
 // `<PROVIDER>_BASE_URL` (API root), `<PROVIDER>_AUTH_BASE_URL` (authorize/token host) and
-// `<PROVIDER>_CLIENT_ID` / `<PROVIDER>_CLIENT_SECRET` (APPLIED_EPIC_… for applied-epic). In
+// `<PROVIDER>_CLIENT_ID` / `<PROVIDER>_CLIENT_SECRET` (the provider id upper-cased, dashes as underscores). In
 // development the vendor sandboxes stand in: their URL, and the demo accounts' apps listed in
 // .data/sandboxes.json, so the console's Connect buttons work out of the box.
 import { existsSync, readFileSync } from 'node:fs';

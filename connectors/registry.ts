@@ -1,4 +1,7 @@
-// Every connector and its default mapping. A new vendor is a folder and a line here.
+// Every connector and its default mapping. A new vendor is a folder and a line here: the API's
+// connect routes, the outbound schedules, renewal outreach, the journal and the demo all read
+// what a connector declares (its category, connect form, crm/accounting capabilities, demo)
+// from this list, in this order (the key-connection request documents its vendors in it).
 import { appliedEpicMappings } from '../mappings/applied-epic.ts';
 import type { StreamMappingInput } from '../mappings/engine.ts';
 import { ezlynxMappings } from '../mappings/ezlynx.ts';
@@ -29,8 +32,8 @@ export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
     mappings: appliedEpicMappings,
     sandboxPrefix: '/applied-epic',
   },
-  hawksoft: { connector: hawksoftConnector, mappings: hawksoftMappings, sandboxPrefix: '/hawksoft' },
   ezlynx: { connector: ezlynxConnector, mappings: ezlynxMappings, sandboxPrefix: '/ezlynx' },
+  hawksoft: { connector: hawksoftConnector, mappings: hawksoftMappings, sandboxPrefix: '/hawksoft' },
   quickbooks: { connector: quickbooksConnector, mappings: quickbooksMappings, sandboxPrefix: '/quickbooks' },
 };
 

@@ -2,6 +2,9 @@
 // (definition, client, streams, writes, webhooks, errors, index, sandbox/) plus one line in
 // registry.ts. The definition is data (auth, rate budget, streams); code exists only for what
 // cannot be declared: talking to the vendor and reading its errors.
+import type { ZodType } from 'zod';
+import type { Queryable } from '../db/pool.ts';
+import type { ChartOfAccounts, JournalEntry } from '../domain/accounting/journal.ts';
 import type { CanonicalType } from '../domain/canonical.ts';
 
 export const providerIds = [
@@ -64,12 +67,18 @@ export interface RateBudget {
   concurrency: number;
 }
 
+export type ConnectorCategory = 'crm' | 'ams' | 'accounting';
+
 export interface ConnectorDefinition {
   provider: ProviderId;
   displayName: string;
-  category: 'crm' | 'ams' | 'accounting';
+  /** The name on a "Connect …" button, when shorter than the display name. */
+  shortName?: string;
+  category: ConnectorCategory;
   /** Supported ways to authenticate, preferred first. */
   auth: AuthSpec[];
+  /** How an agency connects an account: a key form (POST /v1/connections) or an OAuth redirect. */
+  connect?: ConnectForm;
   rateBudget: RateBudget;
   /** In dependency order: a stream's references point only at streams before it. */
   streams: StreamSpec[];
@@ -77,6 +86,35 @@ export interface ConnectorDefinition {
 
 /** Credentials as stored (encrypted) on the connection; the shape depends on the auth kind. */
 export type Credentials = Record<string, string | number | null>;
+
+/** What the vendor handed back on an OAuth connect: the tokens (with kept values) and the redirect. */
+export interface OAuthGrant {
+  credentials: Credentials;
+  /** The callback's query (the code, the state and anything the vendor put beside them). */
+  redirect: URLSearchParams;
+  /** The vendor API root the connection will use. */
+  baseUrl: string;
+}
+
+/**
+ * How an account is connected. `keys`: the body fields of POST /v1/connections (zod, documented in
+ * the OpenAPI document as one member of the request's union), how they become stored credentials
+ * and which vendor account they name, and whether a first token must prove them before anything is
+ * stored. `oauth`: the authorization-code spec in `auth` drives the redirect; this says which
+ * account the grant is for (ConnectorError `bad_request` when the vendor sent too little,
+ * `vendor_outage` when it could not be asked).
+ */
+export type ConnectForm =
+  | {
+      kind: 'keys';
+      /** Body fields beside `provider` and `display_name`, in document order. */
+      fields: Record<string, ZodType>;
+      /** The stored credentials and the vendor account id from a validated body. */
+      credentials(body: Record<string, string | undefined>): { credentials: Credentials; accountId: string };
+      /** `first_token`: mint a token through the declared client-credentials grant before storing. */
+      verify: 'first_token' | null;
+    }
+  | { kind: 'oauth'; identifyAccount(grant: OAuthGrant): Promise<string> };
 
 export interface ConnectionContext {
   connectionId: string;
@@ -216,10 +254,106 @@ export interface ConnectorWebhooks {
   parse(req: WebhookRequest): { accountId: string | null; changes: WebhookChange[] };
 }
 
+/** One upcoming renewal as the hub pushes it to a CRM, its texts already written. */
+export interface CrmRenewal {
+  policyId: string;
+  /** The hub's id for the renewal record (`ch-renewal-<policyId>`), unique in the CRM. */
+  externalId: string;
+  title: string;
+  /** The expiring term's premium as text, when known. */
+  amount: string | undefined;
+  expirationDate: string;
+  windowDays: number;
+  probability: number | null;
+  riskLevel: string | null;
+  policyNumber: string;
+  carrierName: string | null;
+  lineOfBusiness: string | null;
+  producerEmail: string | null;
+  /** The client's record in this CRM (its stream and id), if synced. */
+  crmClient: { stream: string; externalId: string } | null;
+  /** The producer's follow-up task; its body ends in a line naming the renewal's external id. */
+  task: { subject: string; body: string; dueDate: string; urgent: boolean };
+}
+
+export interface CrmPushCounts {
+  created: number;
+  updated: number;
+  tasksCreated: number;
+  tasksUpdated: number;
+  /** Renewals the CRM refused to record (its reason each); the rest of the page went on. */
+  refused?: { policyId: string; reason: string }[];
+}
+
+export interface DecidedRenewal {
+  policyId: string;
+  externalId: string;
+  outcome: 'renewed' | 'lost';
+}
+
+/** A CRM's renewal outreach: one record and one task per renewal, found again by external id. */
+export interface CrmCapability {
+  /** The streams whose records are the hub's clients in this CRM, preferred first. */
+  clientStreams: string[];
+  pushRenewals(
+    ctx: ConnectionContext,
+    session: ConnectorSession,
+    renewals: CrmRenewal[],
+  ): Promise<CrmPushCounts>;
+  /** Closes the open records of decided renewals as won or lost; returns how many it closed. */
+  closeRenewals(
+    ctx: ConnectionContext,
+    session: ConnectorSession,
+    decided: DecidedRenewal[],
+  ): Promise<number>;
+}
+
+export interface JournalToPost {
+  period: string;
+  entries: JournalEntry[];
+  chart: ChartOfAccounts;
+  /** The doc numbers of this month's entries all start with it (what removeAbsent may delete). */
+  docNumberPrefix: string;
+}
+
+/** The books: a month's commission journal posted, and deposits read as carrier statements. */
+export interface AccountingCapability {
+  /** Creates or updates the month's entries, then deletes the hub's entries of the month not among them. */
+  postJournal(
+    ctx: ConnectionContext,
+    session: ConnectorSession,
+    journal: JournalToPost,
+  ): Promise<{ created: number; existing: number; removed: number }>;
+  /** Carrier commission deposits synced from the books, imported as statements. */
+  deposits?: {
+    /** The statements' `source`. */
+    statementSource: string;
+    /** A deposit statement's content hash starts with this, then `<connectionId>:`. */
+    contentHashPrefix: string;
+    /** New deposits of the connection become statements; returns their ids. */
+    importStatements(db: Queryable, tenantId: string, connectionId: string): Promise<string[]>;
+  };
+}
+
+/** The connector in the demo: its fixed connection id and its part of the demo book. */
+export interface DemoDeclaration {
+  connectionId: string;
+  /** The demo's book of record lives here: the demo waits for its first full sync. */
+  holdsBook?: boolean;
+  /** The system records no commission rates, so the demo schedules its carriers' rates. */
+  recordsNoRates?: boolean;
+}
+
 export interface Connector {
   definition: ConnectorDefinition;
   open(ctx: ConnectionContext): ConnectorSession;
   /** Turns whatever the client library threw into a ConnectorError. */
   classifyError(err: unknown): ConnectorError;
   webhooks?: ConnectorWebhooks;
+  /** Renewal outreach into the CRM (category 'crm'). */
+  crm?: CrmCapability;
+  /** Journal posting and deposit statements (category 'accounting'). */
+  accounting?: AccountingCapability;
+  /** Its connection in the demo agency. */
+  demo?: DemoDeclaration;
 }

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { DemoCommissionsInput } from '../activities/demo-commissions.ts';
 import { createConsoleUser } from '../api/sessions.ts';
+import { registry } from '../connectors/registry.ts';
 import type { SandboxDescription } from '../connectors/sandbox-server.ts';
 import type { ProviderId } from '../connectors/types.ts';
 import { createConnection, saveCredentials } from '../db/connection-store.ts';
@@ -18,14 +19,12 @@ import type { Keyring } from './secret-box.ts';
 import { requestSync } from './sync-requests.ts';
 
 export const DEMO_TENANT_ID = '00000000-0000-4000-8000-0000000000de';
-const demoConnectionIds: Record<string, string> = {
-  hubspot: '00000000-0000-4000-8000-000000000001',
-  salesforce: '00000000-0000-4000-8000-000000000002',
-  quickbooks: '00000000-0000-4000-8000-000000000003',
-  'applied-epic': '00000000-0000-4000-8000-000000000004',
-  ezlynx: '00000000-0000-4000-8000-000000000005',
-  hawksoft: '00000000-0000-4000-8000-000000000006',
-};
+/** Each connector's demo connection id, as it declares it (`demo`). */
+const demoConnectionIds: Record<string, string> = Object.fromEntries(
+  Object.entries(registry).flatMap(([provider, entry]) =>
+    entry?.connector.demo ? [[provider, entry.connector.demo.connectionId]] : [],
+  ),
+);
 
 export interface DemoCredentials {
   apiKey: string;

@@ -3,6 +3,8 @@
 // does not replay a night of ticks. They are created, updated, paused and deleted with the
 // connection, and operators can pause, trigger or backfill them in Temporal UI as well.
 import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { registry } from '../connectors/registry.ts';
+import type { ProviderId } from '../connectors/types.ts';
 import { ensureOutboundSchedules } from './outbound-schedules.ts';
 import { ConnectionId, Provider, SyncMode, TenantId } from './search-attributes.ts';
 
@@ -103,11 +105,14 @@ export async function ensureConnectionSchedules(
     }
   }
   // A CRM or the books to write to: the tenant's daily renewal outreach and monthly close run too.
-  if (outboundProviders.has(target.provider))
-    await ensureOutboundSchedules(client, taskQueue, target.tenantId);
+  if (writesOut(target.provider)) await ensureOutboundSchedules(client, taskQueue, target.tenantId);
 }
 
-const outboundProviders = new Set(['hubspot', 'salesforce', 'quickbooks']);
+/** CRMs (renewal outreach) and the books (the monthly journal) are written to; AMSs only read. */
+const writesOut = (provider: string) => {
+  const category = registry[provider as ProviderId]?.connector.definition.category;
+  return category === 'crm' || category === 'accounting';
+};
 
 export async function pauseConnectionSchedules(
   client: Client,

@@ -119,6 +119,8 @@ try {
   await keepRunning('worker', 'worker-main.ts', env);
   await keepRunning('api', 'api-main.ts', env);
 
+  // The first demo connection (in registry order) is the example of a sync to start by hand.
+  const exampleConnection = Object.values(demo.connections)[0] ?? '<connection id>';
   const lines = [
     '',
     'Commission Hub is running.',
@@ -132,8 +134,8 @@ try {
     '',
     'Try:',
     `  curl -s -X POST -H "Authorization: Bearer ${apiKey}" -H 'content-type: application/json' \\`,
-    `       -d '{"mode":"full"}' ${api}/v1/connections/${demo.connections.hubspot}/syncs`,
-    `  curl -s -H "Authorization: Bearer ${apiKey}" ${api}/v1/syncs/sync/${demo.connections.hubspot}`,
+    `       -d '{"mode":"full"}' ${api}/v1/connections/${exampleConnection}/syncs`,
+    `  curl -s -H "Authorization: Bearer ${apiKey}" ${api}/v1/syncs/sync/${exampleConnection}`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -3,6 +3,7 @@
 // against the public /v1 API.
 import type { Context } from 'hono';
 import { html } from 'hono/html';
+import { registered } from '../../connectors/registry.ts';
 import { rateDisagreements } from '../../db/commission-store.ts';
 import { rateProposals } from '../../db/learned-rates.ts';
 import {
@@ -11,6 +12,7 @@ import {
   type ScheduleSettings,
 } from '../../runtime/schedules.ts';
 import type { AppEnv } from '../deps.ts';
+import { oauthProviders } from '../routes/connect.ts';
 import { type Html, money, page, shown, when } from './layout.ts';
 
 type Ctx = Context<AppEnv>;
@@ -106,11 +108,13 @@ document.querySelectorAll('[data-disconnect]').forEach((btn) => btn.addEventList
 }));
 `;
 
-const providerNames: Record<string, string> = {
-  hubspot: 'HubSpot',
-  salesforce: 'Salesforce',
-  quickbooks: 'QuickBooks',
-};
+/** The Connect buttons: every vendor that connects by OAuth redirect, by its short name. */
+const providerNames: Record<string, string> = Object.fromEntries(
+  oauthProviders.map((p) => {
+    const d = registered(p).connector.definition;
+    return [p, d.shortName ?? d.displayName];
+  }),
+);
 
 function scheduleLine(settings: ScheduleSettings): string {
   const every = settings.incrementalEverySeconds

@@ -4,15 +4,16 @@
 // back. The state names the tenant, so the callback needs no API key; it is bound to the browser
 // that started the flow (connect-binding.ts), so a callback replayed elsewhere, or a consent link
 // sent to someone else, connects nothing (RFC 6749 §10.12). It consumes the state,
-// exchanges the code with oauth4webapi, keeps what the vendor handed back beside it (QuickBooks'
-// realmId, Salesforce's instance_url and identity URL), stores the tokens sealed, creates (or
-// reconnects) the connection, creates its schedules and starts its first full sync.
+// exchanges the code with oauth4webapi, keeps what the vendor handed back beside it (the values
+// its authorization-code spec names), asks the connector which account the grant is for, stores
+// the tokens sealed, creates (or reconnects) the connection, creates its schedules and starts its
+// first full sync. Which vendors connect this way is the registry's word (`connect.kind: 'oauth'`).
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import * as oauth from 'oauth4webapi';
-import { registered } from '../../connectors/registry.ts';
-import type { Credentials, ProviderId } from '../../connectors/types.ts';
+import { registered, registry } from '../../connectors/registry.ts';
+import { ConnectorError, type Credentials, type ProviderId } from '../../connectors/types.ts';
 import { createConnection, saveCredentials } from '../../db/connection-store.ts';
 import { defaultScheduleSettings, ensureConnectionSchedules } from '../../runtime/schedules.ts';
 import { openJson, sealJson } from '../../runtime/secret-box.ts';
@@ -26,7 +27,10 @@ import { connectionSchema } from '../schemas.ts';
 import { bindBrowser, browserHash } from './connect-binding.ts';
 
 const STATE_TTL_MINUTES = 10;
-export const oauthProviders = ['hubspot', 'salesforce', 'quickbooks'] as const;
+/** The vendors that connect by OAuth redirect, in registry order. */
+export const oauthProviders = (Object.keys(registry) as ProviderId[]).filter(
+  (p) => registry[p]!.connector.definition.connect?.kind === 'oauth' && authCodeSpec(p),
+);
 
 const hashState = (state: string) => createHash('sha256').update(state).digest('hex');
 
@@ -108,7 +112,7 @@ const startRoute = createRoute({
       provider: z.string().openapi({
         param: { name: 'provider', in: 'path' },
         description: oauthProviders.join(' | '),
-        example: 'hubspot',
+        example: oauthProviders[0],
       }),
     }),
     query: z.object({
@@ -151,7 +155,7 @@ const callbackRoute = createRoute({
       code: z.string().optional(),
       error: z.string().optional(),
       error_description: z.string().optional(),
-      realmId: z.string().optional(),
+      // Whatever else the vendor sends beside the code (its spec's keepFromRedirect) passes through.
     }),
   },
   responses: {
@@ -169,33 +173,21 @@ const callbackRoute = createRoute({
   },
 });
 
-/** The vendor's id for the account the person connected. */
+/** The vendor's id for the account the person connected, as its connector identifies it. */
 async function accountIdOf(
   provider: ProviderId,
   credentials: Credentials,
   callback: URL,
   baseUrl: string,
 ): Promise<string> {
-  if (provider === 'quickbooks') {
-    const realmId = callback.searchParams.get('realmId');
-    if (!realmId) throw new ProblemError('validation', 'QuickBooks sent no realmId with the code.');
-    return realmId;
+  const form = registered(provider).connector.definition.connect;
+  if (form?.kind !== 'oauth') throw new ProblemError('not-found', `No OAuth connect for "${provider}".`);
+  try {
+    return await form.identifyAccount({ credentials, redirect: callback.searchParams, baseUrl });
+  } catch (err) {
+    if (!(err instanceof ConnectorError)) throw err;
+    throw new ProblemError(err.kind === 'bad_request' ? 'validation' : 'unavailable', err.message);
   }
-  if (provider === 'salesforce') {
-    // The identity URL ends in /id/<orgId>/<userId>.
-    const orgId = /\/id\/([^/]+)\/[^/]+$/.exec(String(credentials.id ?? ''))?.[1];
-    if (!orgId) throw new ProblemError('validation', 'Salesforce returned no identity URL.');
-    return orgId;
-  }
-  // HubSpot: the access token's metadata names the portal.
-  const res = await fetch(
-    `${baseUrl}/oauth/v1/access-tokens/${encodeURIComponent(String(credentials.accessToken))}`,
-    {
-      signal: AbortSignal.timeout(10_000),
-    },
-  );
-  if (!res.ok) throw new ProblemError('unavailable', `HubSpot token metadata answered ${res.status}.`);
-  return String(((await res.json()) as { hub_id: number }).hub_id);
 }
 
 export const connectRoutes = new OpenAPIHono<AppEnv>()
@@ -337,7 +329,7 @@ export const connectRoutes = new OpenAPIHono<AppEnv>()
     );
   })
   .openapi(startRoute, async (c) => {
-    const provider = c.req.valid('param').provider as (typeof oauthProviders)[number];
+    const provider = c.req.valid('param').provider as ProviderId;
     if (!oauthProviders.includes(provider))
       throw new ProblemError(
         'not-found',

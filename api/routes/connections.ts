@@ -1,15 +1,16 @@
 // Connections, "sync now", their sync runs and their schedules. A sync request is a
 // signal-with-start on the connection's fixed workflow id: it starts a sync or queues one
 // follow-up behind the running one. Vendors without an OAuth redirect are connected here with
-// their keys (HawkSoft, EZLynx, Applied Epic's client credentials; OAuth vendors go through
-// /v1/connect); disconnecting revokes the grant at the vendor, deletes the schedules and drops
+// their keys, in the form each connector declares (`connect.kind: 'keys'`: the body fields, the
+// credentials they become, the account they name, whether a first token proves them; OAuth
+// vendors go through /v1/connect); disconnecting revokes the grant at the vendor, deletes the schedules and drops
 // the credentials, keeping the connection's history.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { requestNewToken, revokeAtVendor } from '../../activities/credentials.ts';
-import { registered } from '../../connectors/registry.ts';
-import type { Credentials } from '../../connectors/types.ts';
+import { registered, registry } from '../../connectors/registry.ts';
+import type { ConnectForm, Credentials, ProviderId } from '../../connectors/types.ts';
 import { createConnection, loadConnection } from '../../db/connection-store.ts';
 import {
   backfillConnectionSchedule,
@@ -199,38 +200,42 @@ const backfillRoute = createRoute({
   },
 });
 
+type KeyForm = Extract<ConnectForm, { kind: 'keys' }>;
+
+/** The vendors connected with keys and their declared forms, in registry order. */
+const keyForms = (Object.keys(registry) as ProviderId[]).flatMap((provider) => {
+  const form = registry[provider]!.connector.definition.connect;
+  return form?.kind === 'keys' ? [{ provider, form }] : [];
+});
+const keyFormOf = new Map<string, KeyForm>(keyForms.map((k) => [k.provider, k.form]));
+const displayNames = (kind: 'keys' | 'oauth') =>
+  (Object.keys(registry) as ProviderId[])
+    .map((p) => registry[p]!.connector.definition)
+    .filter((d) => d.connect?.kind === kind)
+    .map((d) => d.shortName ?? d.displayName);
+/** "A, B and C" */
+const listed = (names: string[]) =>
+  names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+
 const keyConnectionSchema = z
-  .discriminatedUnion('provider', [
-    z.object({
-      provider: z.literal('applied-epic'),
-      client_id: z.string().min(1).max(200),
-      client_secret: z.string().min(1).max(500),
-      account_id: z.string().max(100).optional().openapi({ description: 'The Epic database name' }),
-      display_name: z.string().min(1).max(200).optional(),
-    }),
-    z.object({
-      provider: z.literal('ezlynx'),
-      client_id: z.string().min(1).max(200),
-      api_key: z.string().min(1).max(500),
-      account_id: z.string().max(100).optional().openapi({ description: 'The EZLynx agency id' }),
-      display_name: z.string().min(1).max(200).optional(),
-    }),
-    z.object({
-      provider: z.literal('hawksoft'),
-      client_id: z.string().min(1).max(200).openapi({ description: 'The partner client id' }),
-      client_secret: z.string().min(1).max(500),
-      agency_id: z.string().min(1).max(100),
-      display_name: z.string().min(1).max(200).optional(),
-    }),
-  ])
+  .discriminatedUnion(
+    'provider',
+    keyForms.map(({ provider, form }) =>
+      z.object({
+        provider: z.literal(provider),
+        ...form.fields,
+        display_name: z.string().min(1).max(200).optional(),
+      }),
+    ) as unknown as [z.ZodObject<{ provider: z.ZodLiteral<string> }>],
+  )
   .openapi('KeyConnectionRequest');
 
 const createRouteDef = createRoute({
   method: 'post',
   path: '/v1/connections',
   tags: ['Connections'],
-  summary: 'Connect a vendor that authenticates with keys (HawkSoft, EZLynx, Applied Epic)',
-  description: 'HubSpot, Salesforce and QuickBooks connect by OAuth: GET /v1/connect/{provider}.',
+  summary: `Connect a vendor that authenticates with keys (${displayNames('keys').join(', ')})`,
+  description: `${listed(displayNames('oauth'))} connect by OAuth: GET /v1/connect/{provider}.`,
   middleware: [requireScope('connections:write')] as const,
   request: { body: { content: { 'application/json': { schema: keyConnectionSchema } } } },
   responses: {
@@ -312,21 +317,19 @@ async function scheduleView(c: Context<AppEnv>, connectionId: string, settings: 
 
 export const connectionRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createRouteDef, async (c) => {
-    const body = c.req.valid('json');
+    const body = c.req.valid('json') as { provider: ProviderId; display_name?: string } & Record<
+      string,
+      string | undefined
+    >;
     const deps = c.get('deps');
     const db = c.get('db');
     const tenantId = c.get('tenantId');
     const { baseUrl, authBaseUrl } = providerEndpoints(body.provider);
-    let credentials: Credentials;
-    let accountId: string;
-    if (body.provider === 'hawksoft') {
-      credentials = { username: body.client_id, password: body.client_secret, agencyId: body.agency_id };
-      accountId = body.agency_id;
-    } else {
-      const secret = body.provider === 'ezlynx' ? body.api_key : body.client_secret;
-      credentials = { clientId: body.client_id, clientSecret: secret };
-      if (body.provider === 'ezlynx') credentials.apiKey = body.api_key;
-      accountId = body.account_id ?? body.client_id;
+    const form = keyFormOf.get(body.provider)!;
+    const declared = form.credentials(body);
+    let credentials: Credentials = declared.credentials;
+    const accountId = declared.accountId;
+    if (form.verify === 'first_token') {
       // A first token proves the keys before anything is stored.
       try {
         credentials = await requestNewToken(body.provider, credentials, authBaseUrl);

@@ -3,6 +3,7 @@
 // Schedules per tenant, ensured here on first use, plus these on-demand starts); the journal can
 // also be read directly, as JSON or as a CSV other ledgers import (Xero's manual journal columns).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { registry } from '../../connectors/registry.ts';
 import { loadChartOfAccounts, loadCommissionAccruals } from '../../db/accounting-store.ts';
 import { accountRoles, buildJournal, isPeriod, journalCsv } from '../../domain/accounting/journal.ts';
 import { formatCents } from '../../domain/money.ts';
@@ -52,6 +53,12 @@ const journalEntrySchema = z
 
 const startedSchema = z.object({ workflow_id: z.string(), run_id: z.string() });
 
+/** Where the accounting workflow posts the journal: the connectors with an `accounting` capability. */
+const journalTargets = Object.values(registry)
+  .filter((entry) => entry?.connector.accounting)
+  .map((entry) => entry!.connector.definition.displayName)
+  .join(' or ');
+
 export const exportRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
@@ -59,8 +66,7 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
       path: '/v1/exports/accounting',
       tags: ['Exports'],
       summary: 'The commission journal of a month: balanced entries per carrier with producer lines',
-      description:
-        'The entries the accounting workflow posts to QuickBooks Online. `format=csv` gives the same lines in Xero’s manual journal import columns (debits positive, credits negative).',
+      description: `The entries the accounting workflow posts to ${journalTargets}. \`format=csv\` gives the same lines in Xero’s manual journal import columns (debits positive, credits negative).`,
       middleware: [requireScope('commissions:read')] as const,
       request: {
         query: z.object({ period, format: z.enum(['json', 'csv']).default('json') }),

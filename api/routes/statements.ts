@@ -6,7 +6,8 @@
 // people then confirm, reject or re-match lines, and what they teach is kept for next time.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { demoCarrierByName } from '../../connectors/kit/demo-agency.ts';
-import { importQuickBooksDeposits } from '../../db/deposit-statements.ts';
+import { registered, registry } from '../../connectors/registry.ts';
+import type { ProviderId } from '../../connectors/types.ts';
 import type { PoolClient } from '../../db/pool.ts';
 import { decideLine, reconciliationSettings } from '../../db/reconciliation-store.ts';
 import {
@@ -33,6 +34,16 @@ import { ProblemError } from '../problem.ts';
 import { idParam } from '../schemas.ts';
 import { openStatementUpload } from '../statement-upload.ts';
 
+/** The connectors whose deposits become statements (their `accounting.deposits`), in registry order. */
+const depositSources = (Object.keys(registry) as ProviderId[]).flatMap((provider) => {
+  const { connector } = registry[provider]!;
+  const deposits = connector.accounting?.deposits;
+  return deposits
+    ? [{ name: connector.definition.shortName ?? connector.definition.displayName, deposits }]
+    : [];
+});
+const depositNames = depositSources.map((d) => d.name).join(' or ');
+
 const importErrorSchema = z.object({
   row: z.number().int().nullable(),
   field: z.string(),
@@ -45,7 +56,7 @@ const statementSchema = z
     id: z.uuid(),
     carrier_id: z.uuid().nullable(),
     carrier_name: z.string().nullable(),
-    source: z.enum(['upload', 'quickbooks']),
+    source: z.enum(['upload', ...depositSources.map((d) => d.deposits.statementSource)]),
     filename: z.string(),
     format: z.string(),
     content_hash: z.string(),
@@ -435,12 +446,11 @@ const decideRoute = createRoute({
 
 const depositsRoute = createRoute({
   method: 'post',
+  // scan-allow: the public path, kept for its clients (test/unit/provider-neutral.test.ts).
   path: '/v1/statements/quickbooks-deposits',
   tags: ['Statements'],
-  summary:
-    'Turn the carrier commission deposits synced from a QuickBooks connection into statements and reconcile them',
-  description:
-    'Each deposit not yet imported becomes a statement (source quickbooks, one line per deposit line) and is reconciled as a cash check: the deposit against what the carrier owed in direct-bill commission for the month its reference names.',
+  summary: `Turn the carrier commission deposits synced from a ${depositNames} connection into statements and reconcile them`,
+  description: `Each deposit not yet imported becomes a statement (source ${depositSources.map((d) => d.deposits.statementSource).join(' or ')}, one line per deposit line) and is reconciled as a cash check: the deposit against what the carrier owed in direct-bill commission for the month its reference names.`,
   middleware: [requireScope('commissions:write')] as const,
   request: {
     body: { content: { 'application/json': { schema: z.object({ connection_id: z.uuid() }) } } },
@@ -643,11 +653,12 @@ export const statementRoutes = new OpenAPIHono<AppEnv>()
       connectionId,
     ]);
     if (!rows[0]) throw new ProblemError('not-found', `No connection ${connectionId}.`);
-    if (rows[0].provider !== 'quickbooks')
-      throw new ProblemError('validation', 'Deposits come from a QuickBooks connection.', {
+    const deposits = registered(rows[0].provider).connector.accounting?.deposits;
+    if (!deposits)
+      throw new ProblemError('validation', `Deposits come from a ${depositNames} connection.`, {
         errors: [{ field: 'connection_id', message: `a ${rows[0].provider} connection` }],
       });
-    const ids = await importQuickBooksDeposits(db, tenantId, connectionId);
+    const ids = await deposits.importStatements(db, tenantId, connectionId);
     await reconcileAfterCommit(c.var, ids);
     return c.json({ statement_ids: ids }, 201);
   })

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import type { ConnectorDefinition } from '../types.ts';
 
 export const appliedEpicDefinition: ConnectorDefinition = {
@@ -20,6 +21,20 @@ export const appliedEpicDefinition: ConnectorDefinition = {
       clientAuth: 'basic',
     },
   ],
+  // Connected with the integration's client id and secret; a first token proves them.
+  connect: {
+    kind: 'keys',
+    fields: {
+      client_id: z.string().min(1).max(200),
+      client_secret: z.string().min(1).max(500),
+      account_id: z.string().max(100).optional().openapi({ description: 'The Epic database name' }),
+    },
+    credentials: (body) => ({
+      credentials: { clientId: body.client_id!, clientSecret: body.client_secret! },
+      accountId: body.account_id ?? body.client_id!,
+    }),
+    verify: 'first_token',
+  },
   // Applied publishes no limit; the sandbox assumes 200 requests per rolling 10 s per database.
   rateBudget: { requests: 180, windowMs: 10_000, concurrency: 4 },
   // Accounts and policies signal removal by status (inactive accounts, cancelled or lapsed lines);

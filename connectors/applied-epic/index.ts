@@ -26,4 +26,6 @@ export const appliedEpicConnector: Connector = {
     return { read: (req) => reader.read(req) };
   },
   classifyError: classifyAppliedEpicError,
+  // In the demo agency: its fixed connection (part of the book of record).
+  demo: { connectionId: '00000000-0000-4000-8000-000000000004', holdsBook: true },
 };

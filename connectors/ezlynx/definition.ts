@@ -1,6 +1,7 @@
 // EZLynx publishes only an overview of its API, so everything declared here follows our sandbox's
 // design (connectors/ezlynx/sandbox/api.ts), which must be checked against the partner
 // documentation before a real agency is connected.
+import { z } from '@hono/zod-openapi';
 import type { ConnectorDefinition } from '../types.ts';
 
 export const ezlynxDefinition: ConnectorDefinition = {
@@ -18,6 +19,20 @@ export const ezlynxDefinition: ConnectorDefinition = {
       clientAuth: 'post',
     },
   ],
+  // Connected with the client id and API key; a first token proves them.
+  connect: {
+    kind: 'keys',
+    fields: {
+      client_id: z.string().min(1).max(200),
+      api_key: z.string().min(1).max(500),
+      account_id: z.string().max(100).optional().openapi({ description: 'The EZLynx agency id' }),
+    },
+    credentials: (body) => ({
+      credentials: { clientId: body.client_id!, clientSecret: body.api_key!, apiKey: body.api_key! },
+      accountId: body.account_id ?? body.client_id!,
+    }),
+    verify: 'first_token',
+  },
   // Assumed: 300 requests per rolling minute per integration group; keep a margin for the
   // agency's other integrations.
   rateBudget: { requests: 270, windowMs: 60_000, concurrency: 4 },

@@ -32,5 +32,7 @@ export const ezlynxConnector: Connector = {
     };
   },
   classifyError: classifyEzlynxError,
+  // In the demo agency: its fixed connection (part of the book of record, which records no commission rates).
+  demo: { connectionId: '00000000-0000-4000-8000-000000000005', holdsBook: true, recordsNoRates: true },
   webhooks: ezlynxWebhooks,
 };

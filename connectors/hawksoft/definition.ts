@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import type { ConnectorDefinition } from '../types.ts';
 
 // Every stream walks the same vendor data (HawkSoft has one read surface: changed clients, then
@@ -8,6 +9,20 @@ export const hawksoftDefinition: ConnectorDefinition = {
   category: 'ams',
   // Partner client id and secret as HTTP Basic credentials; they do not expire.
   auth: [{ kind: 'basic' }],
+  // The partner's credentials and the agency to read; nothing to mint, so nothing is asked first.
+  connect: {
+    kind: 'keys',
+    fields: {
+      client_id: z.string().min(1).max(200).openapi({ description: 'The partner client id' }),
+      client_secret: z.string().min(1).max(500),
+      agency_id: z.string().min(1).max(100),
+    },
+    credentials: (body) => ({
+      credentials: { username: body.client_id!, password: body.client_secret!, agencyId: body.agency_id! },
+      accountId: body.agency_id!,
+    }),
+    verify: null,
+  },
   // HawkSoft publishes no rate limit. The sandbox assumes 300 requests a minute per agency; we
   // keep a fifth in reserve for the agency's other integrations.
   rateBudget: { requests: 240, windowMs: 60_000, concurrency: 2 },

@@ -66,4 +66,6 @@ export const hawksoftConnector: Connector = {
     };
   },
   classifyError: classifyHawkSoftError,
+  // In the demo agency: its fixed connection (part of the book of record, which records no commission rates).
+  demo: { connectionId: '00000000-0000-4000-8000-000000000006', holdsBook: true, recordsNoRates: true },
 };

@@ -1,4 +1,5 @@
 import type { ConnectorDefinition } from '../types.ts';
+import { hubspotPortalOf } from './credentials.ts';
 
 export const hubspotDefinition: ConnectorDefinition = {
   provider: 'hubspot',
@@ -23,6 +24,8 @@ export const hubspotDefinition: ConnectorDefinition = {
     },
     { kind: 'private_app_token' },
   ],
+  // The access token's metadata names the portal.
+  connect: { kind: 'oauth', identifyAccount: hubspotPortalOf },
   // Private apps on Professional/Enterprise: 190 requests per rolling 10 s per account.
   rateBudget: { requests: 180, windowMs: 10_000, concurrency: 4 },
   streams: [

@@ -2,6 +2,7 @@ import { rateBudgetFor } from '../kit/rate-budget.ts';
 import { throttleFor } from '../kit/throttle.ts';
 import type { Connector } from '../types.ts';
 import { hubspotClient } from './client.ts';
+import { hubspotCrm } from './crm.ts';
 import { hubspotDefinition } from './definition.ts';
 import { classifyHubSpotError } from './errors.ts';
 import { HubSpotReader } from './streams.ts';
@@ -37,5 +38,8 @@ export const hubspotConnector: Connector = {
     };
   },
   classifyError: classifyHubSpotError,
+  // In the demo agency: its fixed connection.
+  demo: { connectionId: '00000000-0000-4000-8000-000000000001' },
   webhooks: hubspotWebhooks,
+  crm: hubspotCrm,
 };

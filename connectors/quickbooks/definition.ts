@@ -1,4 +1,4 @@
-import type { ConnectorDefinition } from '../types.ts';
+import { type ConnectorDefinition, ConnectorError } from '../types.ts';
 
 // QuickBooks Online holds the agency's books: the carriers (vendors), the agency-billed clients
 // (customers) and the money. Streams are in dependency order: accounts before anything posted
@@ -6,6 +6,7 @@ import type { ConnectorDefinition } from '../types.ts';
 export const quickbooksDefinition: ConnectorDefinition = {
   provider: 'quickbooks',
   displayName: 'QuickBooks Online',
+  shortName: 'QuickBooks',
   category: 'accounting',
   auth: [
     {
@@ -23,6 +24,15 @@ export const quickbooksDefinition: ConnectorDefinition = {
       clientAuth: 'basic',
     },
   ],
+  // The company (realm) is named on the redirect beside the code.
+  connect: {
+    kind: 'oauth',
+    async identifyAccount({ redirect }) {
+      const realmId = redirect.get('realmId');
+      if (!realmId) throw new ConnectorError('bad_request', 'QuickBooks sent no realmId with the code.');
+      return realmId;
+    },
+  },
   // About 500 requests per minute and 10 in flight per company (realm).
   rateBudget: { requests: 500, windowMs: 60_000, concurrency: 10 },
   streams: [

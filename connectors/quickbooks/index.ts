@@ -1,6 +1,7 @@
 import { rateBudgetFor } from '../kit/rate-budget.ts';
 import { throttleFor } from '../kit/throttle.ts';
 import type { Connector } from '../types.ts';
+import { quickbooksAccounting } from './accounting.ts';
 import { QuickBooksClient } from './client.ts';
 import { quickbooksDefinition } from './definition.ts';
 import { classifyQuickBooksError } from './errors.ts';
@@ -27,5 +28,8 @@ export const quickbooksConnector: Connector = {
     };
   },
   classifyError: classifyQuickBooksError,
+  // In the demo agency: its fixed connection.
+  demo: { connectionId: '00000000-0000-4000-8000-000000000003' },
   webhooks: quickbooksWebhooks,
+  accounting: quickbooksAccounting,
 };

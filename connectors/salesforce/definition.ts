@@ -1,4 +1,4 @@
-import type { ConnectorDefinition } from '../types.ts';
+import { type ConnectorDefinition, ConnectorError } from '../types.ts';
 
 export const salesforceDefinition: ConnectorDefinition = {
   provider: 'salesforce',
@@ -20,6 +20,15 @@ export const salesforceDefinition: ConnectorDefinition = {
       clientAuth: 'post',
     },
   ],
+  // The org is named by the identity URL kept from the token response: /id/<orgId>/<userId>.
+  connect: {
+    kind: 'oauth',
+    async identifyAccount({ credentials }) {
+      const orgId = /\/id\/([^/]+)\/[^/]+$/.exec(String(credentials.id ?? ''))?.[1];
+      if (!orgId) throw new ConnectorError('bad_request', 'Salesforce returned no identity URL.');
+      return orgId;
+    },
+  },
   // The org's allowance is a rolling 24 h total shared with every other integration (Enterprise
   // Edition starts at 100,000); the hub takes a quarter unless the connection says otherwise.
   // Salesforce has no per-second limit, but long-running requests are capped per org.

@@ -2,6 +2,7 @@ import { rateBudgetFor } from '../kit/rate-budget.ts';
 import { throttleFor } from '../kit/throttle.ts';
 import type { Connector } from '../types.ts';
 import { SalesforceClient } from './client.ts';
+import { salesforceCrm } from './crm.ts';
 import { salesforceDefinition } from './definition.ts';
 import { classifySalesforceError } from './errors.ts';
 import { SalesforceReader } from './streams.ts';
@@ -23,5 +24,8 @@ export const salesforceConnector: Connector = {
     };
   },
   classifyError: classifySalesforceError,
+  // In the demo agency: its fixed connection.
+  demo: { connectionId: '00000000-0000-4000-8000-000000000002' },
   webhooks: salesforceWebhooks,
+  crm: salesforceCrm,
 };
