@@ -340,11 +340,12 @@ describe('delivery', () => {
     );
     expect(new Set(signatures.values()).size).toBe(signatures.size);
     for (const a of attempts) expect(verified(endpoint.secret, a).type).toBe('connection.paused');
-    // 5 ms, 300 ms, 1.8 s, 7.2 s, each ±20% (plus the time to notice it is due).
+    // 5 ms, 300 ms, 1.8 s, 7.2 s, each ±20%, plus the time to notice it is due: a timer, a workflow
+    // task and an activity task, which a loaded 2-core CI machine has taken up to ~2.3 s to run.
     const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
     [5, 300, 1800, 7200].forEach((base, i) => {
       expect(gaps[i]).toBeGreaterThanOrEqual(base * 0.8 - 20);
-      expect(gaps[i]).toBeLessThanOrEqual(base * 1.2 + 1500);
+      expect(gaps[i]).toBeLessThanOrEqual(base * 1.2 + 3000);
     });
 
     const [delivery] = await deliveriesOf(endpoint.id);
