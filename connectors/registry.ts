@@ -2,6 +2,7 @@
 // connect routes, the outbound schedules, renewal outreach, the journal and the demo all read
 // what a connector declares (its category, connect form, crm/accounting capabilities, demo)
 // from this list, in this order (the key-connection request documents its vendors in it).
+import { ams360Mappings } from '../mappings/ams360.ts';
 import { appliedEpicMappings } from '../mappings/applied-epic.ts';
 import type { StreamMappingInput } from '../mappings/engine.ts';
 import { ezlynxMappings } from '../mappings/ezlynx.ts';
@@ -9,6 +10,8 @@ import { hawksoftMappings } from '../mappings/hawksoft.ts';
 import { hubspotMappings } from '../mappings/hubspot.ts';
 import { quickbooksMappings } from '../mappings/quickbooks.ts';
 import { salesforceMappings } from '../mappings/salesforce.ts';
+import { xeroMappings } from '../mappings/xero.ts';
+import { ams360Connector } from './ams360/index.ts';
 import { appliedEpicConnector } from './applied-epic/index.ts';
 import { ezlynxConnector } from './ezlynx/index.ts';
 import { hawksoftConnector } from './hawksoft/index.ts';
@@ -16,6 +19,7 @@ import { hubspotConnector } from './hubspot/index.ts';
 import { quickbooksConnector } from './quickbooks/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import type { Connector, ProviderId } from './types.ts';
+import { xeroConnector } from './xero/index.ts';
 
 export interface RegisteredConnector {
   connector: Connector;
@@ -34,7 +38,9 @@ export const registry: Partial<Record<ProviderId, RegisteredConnector>> = {
   },
   ezlynx: { connector: ezlynxConnector, mappings: ezlynxMappings, sandboxPrefix: '/ezlynx' },
   hawksoft: { connector: hawksoftConnector, mappings: hawksoftMappings, sandboxPrefix: '/hawksoft' },
+  ams360: { connector: ams360Connector, mappings: ams360Mappings, sandboxPrefix: '/ams360' },
   quickbooks: { connector: quickbooksConnector, mappings: quickbooksMappings, sandboxPrefix: '/quickbooks' },
+  xero: { connector: xeroConnector, mappings: xeroMappings, sandboxPrefix: '/xero' },
 };
 
 export function registered(provider: string): RegisteredConnector {

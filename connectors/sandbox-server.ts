@@ -3,6 +3,7 @@
 // credential its demo account accepts (written to .data/sandboxes.json by the dev supervisor).
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { createAms360SandboxApp } from './ams360/sandbox/index.ts';
 import { type AppliedEpicSandbox, createAppliedEpicSandboxApp } from './applied-epic/sandbox/index.ts';
 import { createEzlynxSandboxApp, type EzlynxSandbox } from './ezlynx/sandbox/index.ts';
 import { createHawkSoftSandboxApp, type HawkSoftSandbox } from './hawksoft/sandbox/index.ts';
@@ -10,6 +11,7 @@ import { createHubSpotSandboxApp, type HubSpotSandbox } from './hubspot/sandbox/
 import type { DemoAccount, VendorSandbox } from './kit/sandbox/vendor.ts';
 import { createQuickBooksSandboxApp, type QuickBooksSandbox } from './quickbooks/sandbox/index.ts';
 import { createSalesforceSandboxApp, type SalesforceSandbox } from './salesforce/sandbox/index.ts';
+import { createXeroSandboxApp } from './xero/sandbox/index.ts';
 
 export interface SandboxServerOptions {
   port: number;
@@ -46,6 +48,8 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const quickbooks = createQuickBooksSandboxApp();
   const salesforce = createSalesforceSandboxApp();
   const mounted: VendorSandbox<unknown>[] = [hubspot, appliedEpic, hawksoft, ezlynx, quickbooks, salesforce];
+  mounted.push(createAms360SandboxApp() as VendorSandbox<unknown>);
+  mounted.push(createXeroSandboxApp() as VendorSandbox<unknown>);
   /** A sandbox's vendor is its prefix without the slash (`/applied-epic` → `applied-epic`). */
   const vendorOf = (sandbox: VendorSandbox<unknown>) => sandbox.prefix.slice(1);
 

@@ -14,6 +14,8 @@ export const providerIds = [
   'applied-epic',
   'ezlynx',
   'hawksoft',
+  'ams360',
+  'xero',
 ] as const;
 export type ProviderId = (typeof providerIds)[number];
 

@@ -1,7 +1,7 @@
 // What the hub pushes out of itself: renewal outreach into the tenant's CRMs and the monthly
 // commission journal into its ledger. Both run as Temporal workflows (daily and monthly
 // Schedules per tenant, ensured here on first use, plus these on-demand starts); the journal can
-// also be read directly, as JSON or as a CSV other ledgers import (Xero's manual journal columns).
+// also be read directly, as JSON or as a manual-journal import CSV (domain/accounting/journal.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { registry } from '../../connectors/registry.ts';
 import { loadChartOfAccounts, loadCommissionAccruals } from '../../db/accounting-store.ts';
@@ -66,7 +66,7 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
       path: '/v1/exports/accounting',
       tags: ['Exports'],
       summary: 'The commission journal of a month: balanced entries per carrier with producer lines',
-      description: `The entries the accounting workflow posts to ${journalTargets}. \`format=csv\` gives the same lines in Xero’s manual journal import columns (debits positive, credits negative).`,
+      description: `The entries the accounting workflow posts to ${journalTargets}. \`format=csv\` gives the same lines as a manual-journal import file (*Narration, *Date, Description, *AccountCode, *TaxRate, *Amount, two tracking pairs; debits positive, credits negative).`,
       middleware: [requireScope('commissions:read')] as const,
       request: {
         query: z.object({ period, format: z.enum(['json', 'csv']).default('json') }),

@@ -351,6 +351,42 @@ describe('commission journal export', () => {
     // Posting again removes nothing more.
     expect((await post()).result.ledgers[0]).toMatchObject({ removed: 0, existing: rest.length });
   }, 180_000);
+
+  test('a Xero connection is a second ledger: the same month as one balanced manual journal per carrier, posted once', async () => {
+    const xero = await sandboxAccount(h.sandboxUrl, 'xero', { seed, clients: 20, clean: true, asOf });
+    await vendorConnection(h, tenantId, 'xero', xero);
+    const journal = await json<JournalJson>(
+      h.request('GET', `/v1/exports/accounting?period=${period}`, { apiKey }),
+    );
+    const manualJournals = async () =>
+      (
+        await sandboxAdmin<{
+          results: { Narration: string; Status: string; JournalLines: { LineAmount: number }[] }[];
+        }>(`${xero.adminUrl}/objects/ManualJournals`)
+      ).results.filter((j) => j.Status === 'POSTED' && j.Narration.startsWith(`CH-${period}-`));
+
+    const first = await post();
+    expect(first.result.ledgers.map((l) => l.provider).sort()).toEqual(['quickbooks', 'xero']);
+    const ledgerOf = (r: AccountingExportResult) => r.ledgers.find((l) => l.provider === 'xero')!;
+    expect(ledgerOf(first.result).error).toBeUndefined();
+    expect(ledgerOf(first.result)).toMatchObject({
+      entries: journal.entries.length,
+      created: journal.entries.length,
+      existing: 0,
+      debitCents: journal.totals.debit_cents,
+    });
+    const posted = await manualJournals();
+    expect(posted).toHaveLength(journal.entries.length);
+    for (const j of posted) {
+      const cents = j.JournalLines.map((l) => Math.round(l.LineAmount * 100));
+      expect(cents.reduce((s, c) => s + c, 0)).toBe(0);
+      const entry = journal.entries.find((e) => j.Narration.startsWith(`${e.doc_number}:`))!;
+      expect(cents.filter((c) => c > 0).reduce((s, c) => s + c, 0)).toBe(entry.debit_cents);
+    }
+    // Posting again finds every journal by its narration and writes none.
+    expect(ledgerOf((await post()).result)).toMatchObject({ created: 0, existing: journal.entries.length });
+    expect(await manualJournals()).toHaveLength(journal.entries.length);
+  }, 120_000);
 });
 
 /** With RECORD_HISTORIES=1, keeps this run's history as the workflow type's replay fixture. */
