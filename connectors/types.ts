@@ -115,6 +115,11 @@ export type ConnectForm =
       credentials(body: Record<string, string | undefined>): { credentials: Credentials; accountId: string };
       /** `first_token`: mint a token through the declared client-credentials grant before storing. */
       verify: 'first_token' | null;
+      /**
+       * A first call that proves the keys before anything is stored (a login, for vendors without a
+       * token grant); throws ConnectorError (auth_invalid: refused; vendor_outage: not reachable).
+       */
+      check?(credentials: Credentials, baseUrl: string): Promise<void>;
     }
   | { kind: 'oauth'; identifyAccount(grant: OAuthGrant): Promise<string> };
 

@@ -10,7 +10,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { requestNewToken, revokeAtVendor } from '../../activities/credentials.ts';
 import { registered, registry } from '../../connectors/registry.ts';
-import type { ConnectForm, Credentials, ProviderId } from '../../connectors/types.ts';
+import {
+  type ConnectForm,
+  ConnectorError,
+  type Credentials,
+  type ProviderId,
+} from '../../connectors/types.ts';
 import { createConnection, loadConnection } from '../../db/connection-store.ts';
 import {
   backfillConnectionSchedule,
@@ -339,6 +344,22 @@ export const connectionRoutes = new OpenAPIHono<AppEnv>()
           `The vendor refused the credentials: ${(err as Error).message}`,
           {
             errors: [{ field: 'client_secret', message: 'refused by the vendor' }],
+          },
+        );
+      }
+    }
+    if (form.check) {
+      // A first call (a login) proves the keys before anything is stored.
+      try {
+        await form.check(credentials, baseUrl);
+      } catch (err) {
+        if (err instanceof ConnectorError && ['vendor_outage', 'rate_limited'].includes(err.kind))
+          throw new ProblemError('unavailable', `The vendor could not be reached: ${err.message}`);
+        throw new ProblemError(
+          'validation',
+          `The vendor refused the credentials: ${(err as Error).message}`,
+          {
+            errors: Object.keys(form.fields).map((field) => ({ field, message: 'refused by the vendor' })),
           },
         );
       }

@@ -229,21 +229,27 @@ export class Ams360Client {
   }
 }
 
-/** The client for a connection: the agency's WSAPI login from its credentials, paced by its throttle. */
-export function ams360Client(ctx: ConnectionContext, throttle: Throttle): Ams360Client {
-  const { agencyNo, loginId, password, employeeCode } = ctx.credentials;
+/** The agency's WSAPI login as its connection stores it. */
+export function ams360Login(credentials: Credentials): Ams360Login {
+  const { agencyNo, loginId, password, employeeCode } = credentials;
   if (typeof agencyNo !== 'string' || !agencyNo || typeof loginId !== 'string' || !loginId)
     throw new ConnectorError('auth_invalid', 'AMS360 connection needs an agency number and a WSAPI login id');
   if (typeof password !== 'string' || !password)
     throw new ConnectorError('auth_invalid', 'AMS360 connection needs the WSAPI password');
+  return {
+    agencyNo,
+    loginId,
+    password,
+    employeeCode: typeof employeeCode === 'string' && employeeCode ? employeeCode : null,
+  };
+}
+
+/** The client for a connection: the agency's WSAPI login from its credentials, paced by its throttle. */
+export function ams360Client(ctx: ConnectionContext, throttle: Throttle): Ams360Client {
+  const { agencyNo, loginId, password } = ams360Login(ctx.credentials);
   return new Ams360Client({
     baseUrl: ctx.baseUrl,
-    login: {
-      agencyNo,
-      loginId,
-      password,
-      employeeCode: typeof employeeCode === 'string' && employeeCode ? employeeCode : null,
-    },
+    login: ams360Login(ctx.credentials),
     throttle,
     // Keyed by a hash of the login, so a changed password never reuses an old ticket.
     ticketKey: createHash('sha256')

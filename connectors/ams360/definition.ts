@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { ConnectorDefinition } from '../types.ts';
+import { Ams360Client, ams360Login } from './client.ts';
 
 // Vertafore AMS360, read over its partner-gated API as the sandbox models it (sandbox/api.ts):
 // the WSAPI user the agency sets up (agency number, login id, password, and an employee code when
@@ -13,9 +14,8 @@ export const ams360Definition: ConnectorDefinition = {
   // The WSAPI login: static user credentials exchanged for a short-lived ticket, which the client
   // renews itself by logging in again (nothing for the hub to refresh).
   auth: [{ kind: 'basic' }],
-  // What the agency enters from System Administration > Web Service API setup. The form's
-  // `verify` kinds name only OAuth's first token, so the first login happens on the first sync
-  // (a refused login fails it as auth_invalid); see the report for a `first_login` kind.
+  // What the agency enters from System Administration > Web Service API setup; a first login
+  // proves it before the connection is stored.
   connect: {
     kind: 'keys',
     fields: {
@@ -38,6 +38,9 @@ export const ams360Definition: ConnectorDefinition = {
       accountId: body.agency_no!,
     }),
     verify: null,
+    check: async (credentials, baseUrl) => {
+      await new Ams360Client({ baseUrl, login: ams360Login(credentials), timeoutMs: 15_000 }).logIn();
+    },
   },
   // Vertafore publishes no limit. The sandbox assumes 120 requests per rolling minute per agency;
   // we keep a sixth in reserve for the agency's other integrations.

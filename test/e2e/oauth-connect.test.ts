@@ -524,4 +524,38 @@ describe('connections by key', () => {
     };
     expect(list.data.map((c) => c.id)).toEqual(expect.arrayContaining([hawkId, ezId]));
   });
+
+  test('AMS360: a first login proves the keys; a refused one is a 422 and stores nothing', async () => {
+    const ams = await sandboxAccount(h.sandboxUrl, 'ams360', { seed: 'keys-ams', clients: 5 });
+    const connect = (password: string) =>
+      h.request('POST', '/v1/connections', {
+        apiKey,
+        body: {
+          provider: 'ams360',
+          agency_no: ams.credentials.agencyNo,
+          login_id: ams.credentials.loginId,
+          password,
+        },
+      });
+    const count = async () =>
+      (
+        await h.pool.query(
+          `select count(*)::int as n from connections where tenant_id = $1 and provider = 'ams360'`,
+          [tenantId],
+        )
+      ).rows[0].n as number;
+    const before = await count();
+    const refused = await connect(`${ams.credentials.password}-wrong`);
+    expect(refused.status).toBe(422);
+    const problem = (await refused.json()) as { detail: string; errors: { field: string }[] };
+    expect(problem.detail).toMatch(/refused the credentials/);
+    expect(problem.errors.map((e) => e.field)).toContain('password');
+    expect(await count()).toBe(before);
+
+    const accepted = await connect(ams.credentials.password!);
+    expect(accepted.status).toBe(201);
+    const id = ((await accepted.json()) as { connection: { id: string } }).connection.id;
+    created.push(id);
+    await firstSyncCompletes(id);
+  });
 });
