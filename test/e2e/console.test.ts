@@ -9,11 +9,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { countSignInAttempt, MAX_FAILED_SIGN_INS } from '../../api/sign-in-throttle.ts';
 import { projectRoot } from '../../runtime/config.ts';
 import { deleteConnectionSchedules } from '../../runtime/schedules.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { createHarness, type Harness, sandboxAdmin, syncResult, waitFor } from '../support/harness.ts';
 import { serveApp } from '../support/serve-app.ts';
 
@@ -224,20 +225,7 @@ describe('the agency console in Chromium', () => {
       });
     server = await serveApp(h.app as unknown as Hono);
     profile = mkdtempSync(join(tmpdir(), 'chub-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(profile);
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(60_000);
   });

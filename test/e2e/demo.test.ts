@@ -8,12 +8,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SandboxServer, startSandboxServer } from '../../connectors/sandbox-server.ts';
 import { projectRoot } from '../../runtime/config.ts';
 import { DEMO_TENANT_ID, demoCredentials, seedDemo, startDemoWork } from '../../runtime/demo-seed.ts';
 import { deleteConnectionSchedules } from '../../runtime/schedules.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { createHarness, type Harness, waitFor } from '../support/harness.ts';
 import { serveApp } from '../support/serve-app.ts';
 
@@ -117,20 +117,7 @@ describe('the demo agency shows the product', () => {
   test("the demo's console user signs in, in Chromium, and sees the statement", async () => {
     const server = await serveApp(h.app as unknown as Hono);
     const profile = mkdtempSync(join(tmpdir(), 'chub-demo-browser-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromium(profile);
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(`${server.url}/console`);

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Hono } from 'hono';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { uiCodecEndpoint } from '../../runtime/codec-endpoint.ts';
 import { projectRoot } from '../../runtime/config.ts';
 import { freePort, type RunningTemporal, startTemporalDevServer } from '../../runtime/temporal-server.ts';
+import { launchChromium } from '../support/chromium.ts';
 import {
   createHarness,
   type Harness,
@@ -52,20 +53,7 @@ beforeAll(async () => {
   await h.startWorker();
   api = await serveApp(h.newApp({ temporalUiUrl: temporal.uiUrl }) as unknown as Hono, apiPort);
   profile = mkdtempSync(join(tmpdir(), 'chub-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profile);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
 }, 180_000);
